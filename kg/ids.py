@@ -1,0 +1,41 @@
+"""Stable identifiers: the same input gives the same ids on every run and every machine."""
+
+from __future__ import annotations
+
+import hashlib
+
+
+def _digest(*parts: str, length: int = 12) -> str:
+    h = hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=16)
+    return h.hexdigest()[:length]
+
+
+def document_id(raw_text: str) -> str:
+    """A document's id is a hash of its decoded text, so a renamed file keeps its id."""
+    return "doc:" + _digest(raw_text, length=16)
+
+
+def entity_id(entity_type: str, key: str) -> str:
+    """An entity's id from its type and its resolution key (usually its canonical name).
+
+    Different people sharing a name get different keys (``name#disambiguator``) from the resolver.
+    """
+    prefix = {
+        "PERSON": "per", "PLACE": "plc", "ORG": "org", "EVENT": "evt",
+        "DATE": "dat", "WORK": "wrk", "TITLE": "ttl",
+    }[entity_type]
+    return f"{prefix}:{_digest(entity_type, key)}"
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def relation_id(rel_type: str, source: str, target: str, key: str = "") -> str:
+    """A relation's id: one per (type, source, target, key); ``key`` is e.g. the title of HOLDS_POSITION
+    or the ``kind`` of KIN_OF, so one person holding two titles gives two relations."""
+    return "rel:" + _digest(rel_type, source, target, key, length=16)
+
+
+def mention_id(doc: str, start: int, end: int) -> str:
+    return f"men:{_digest(doc, str(start), str(end), length=16)}"
