@@ -1,0 +1,51 @@
+"""Access to the shared state of one app: its settings and its (reloadable) graph store."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+
+from api.errors import ApiError
+from kg.settings import Settings
+from kg.store.base import GraphStore
+
+StoreFactory = Callable[[Settings], GraphStore]
+
+
+@dataclass
+class AppState:
+    """The graph store the app answers from, swapped atomically by ``POST /api/reload``."""
+
+    settings: Settings
+    store: GraphStore
+    factory: StoreFactory | None = None
+    stats_cache: dict[str, Any] | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reload(self) -> GraphStore:
+        if self.factory is None:
+            raise ApiError(409, "this app was given a fixed store and cannot reload it; start it with `kg serve`")
+        with self.lock:
+            old = self.store
+            old.close()
+            self.store = self.factory(self.settings)
+            self.stats_cache = None
+            return self.store
+
+
+def app_state(request: Request) -> AppState:
+    state: AppState = request.app.state.kg
+    return state
+
+
+def get_store(request: Request) -> GraphStore:
+    return app_state(request).store
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings

@@ -1,0 +1,161 @@
+"""Read endpoints over the graph store: search, entities, neighbours, paths, timeline, family, stats."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from api.deps import AppState, app_state, get_store
+from api.errors import COMMON_ERRORS, ApiError
+from api.family import build_family_tree
+from api.schemas import FamilyTree, Health, PathsResult, SearchPage, Stats, Timeline
+from api.security import require_read
+from kg.models import ENTITY_TYPES, RELATION_TYPES
+from kg.store.base import EntityView, GraphStore, NodeView, SearchHit, Subgraph
+
+MAX_LIMIT = 200
+SEARCH_TOTAL_CAP = 1000
+MAX_QUERY_CHARS = 200
+ENTITY_ID = Path(min_length=1, max_length=200, description="Entity id, e.g. per:50ca077f7c23")
+
+router = APIRouter(prefix="/api", tags=["graph"], dependencies=[Depends(require_read)], responses=COMMON_ERRORS)
+health_router = APIRouter(tags=["health"])
+
+StoreDep = Annotated[GraphStore, Depends(get_store)]
+
+
+def _split(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for value in values or []:
+        out.extend(part.strip() for part in value.split(",") if part.strip())
+    return out
+
+
+def _checked(values: list[str], allowed: tuple[str, ...], what: str) -> list[str]:
+    upper = [v.upper() for v in values]
+    unknown = sorted({v for v in upper if v not in allowed})
+    if unknown:
+        raise ApiError(422, f"unknown {what} {', '.join(unknown)}; use one of {', '.join(allowed)}",
+                       detail={"unknown": unknown, "allowed": list(allowed)})
+    return upper
+
+
+def node_or_404(store: GraphStore, entity_id: str) -> EntityView:
+    entity = store.get_entity(entity_id)
+    if entity is None:
+        raise ApiError(404, f"no entity with id {entity_id!r}; find ids with GET /api/search?q=<name>",
+                       detail={"id": entity_id})
+    return entity
+
+
+def as_node(entity: EntityView) -> NodeView:
+    return NodeView(id=entity.id, type=entity.type, name=entity.name, aliases=entity.aliases,
+                    properties=entity.properties)
+
+
+def search_hits(store: GraphStore, q: str, entity_type: str | None, cap: int) -> list[SearchHit]:
+    """Run the store search; a pinyin query with spaces (``deng xiaoping``) is retried without them."""
+    hits = store.search(q, entity_type=entity_type, limit=cap, offset=0)
+    compact = "".join(q.split())
+    if not hits and compact != q and compact.isascii():
+        hits = store.search(compact, entity_type=entity_type, limit=cap, offset=0)
+    return hits
+
+
+@router.get("/search", response_model=SearchPage, summary="Search entities by name, alias or pinyin")
+def search(
+    store: StoreDep,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="Name, alias or pinyin")],
+    type: Annotated[str | None, Query(description="Entity type filter, e.g. PERSON")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    offset: Annotated[int, Query(ge=0, le=SEARCH_TOTAL_CAP)] = 0,
+) -> SearchPage:
+    query = q.strip()
+    if not query:
+        raise ApiError(422, "q must contain a non-blank search term", detail={"q": q})
+    entity_type = _checked([type], ENTITY_TYPES, "entity type")[0] if type else None
+    hits = search_hits(store, query, entity_type, SEARCH_TOTAL_CAP + 1)
+    exact = len(hits) <= SEARCH_TOTAL_CAP
+    total = min(len(hits), SEARCH_TOTAL_CAP)
+    return SearchPage(query=query, type=entity_type, total=total, total_exact=exact, limit=limit, offset=offset,
+                      hits=hits[offset: offset + limit])
+
+
+@router.get("/entities/{entity_id}", response_model=EntityView,
+            summary="One entity: aliases, properties, relations with evidence sentences, mentions")
+def entity(store: StoreDep, entity_id: Annotated[str, ENTITY_ID]) -> EntityView:
+    return node_or_404(store, entity_id)
+
+
+@router.get("/entities/{entity_id}/neighbours", response_model=Subgraph,
+            summary="The neighbourhood of an entity within `depth` hops")
+def neighbours(
+    store: StoreDep,
+    entity_id: Annotated[str, ENTITY_ID],
+    depth: Annotated[int, Query(ge=1, le=3)] = 1,
+    relation: Annotated[list[str] | None, Query(description="Relation types (repeat or comma-separate)")] = None,
+    type: Annotated[list[str] | None, Query(description="Entity types (repeat or comma-separate)")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+) -> Subgraph:
+    relations = _checked(_split(relation), RELATION_TYPES, "relation type")
+    types = _checked(_split(type), ENTITY_TYPES, "entity type")
+    node_or_404(store, entity_id)
+    return store.neighbours(entity_id, depth=depth, relation_types=relations or None,
+                            entity_types=types or None, limit=limit)
+
+
+@router.get("/paths", response_model=PathsResult, summary="Shortest paths between two entities, each hop with evidence")
+def paths(
+    store: StoreDep,
+    source: Annotated[str, Query(min_length=1, max_length=200)],
+    target: Annotated[str, Query(min_length=1, max_length=200)],
+    k: Annotated[int, Query(ge=1, le=10)] = 3,
+    max_hops: Annotated[int, Query(ge=1, le=6)] = 4,
+) -> PathsResult:
+    src = node_or_404(store, source)
+    dst = node_or_404(store, target)
+    found = store.paths(source, target, k=k, max_hops=max_hops)
+    return PathsResult(source=as_node(src), target=as_node(dst), paths=found)
+
+
+@router.get("/entities/{entity_id}/timeline", response_model=Timeline, summary="Dated events of an entity, by date")
+def timeline(store: StoreDep, entity_id: Annotated[str, ENTITY_ID]) -> Timeline:
+    entity = node_or_404(store, entity_id)
+    return Timeline(entity=as_node(entity), events=store.events(entity_id))
+
+
+@router.get("/entities/{entity_id}/family", response_model=FamilyTree,
+            summary="Family tree: ancestors, descendants, spouses, siblings and other kin")
+def family(
+    store: StoreDep,
+    entity_id: Annotated[str, ENTITY_ID],
+    generations: Annotated[int, Query(ge=1, le=3)] = 2,
+) -> FamilyTree:
+    entity = node_or_404(store, entity_id)
+    return build_family_tree(store, as_node(entity), generations)
+
+
+@router.get("/stats", response_model=Stats, summary="Counts of entities and relations, by type")
+def stats(state: Annotated[AppState, Depends(app_state)]) -> Stats:
+    with state.lock:
+        cached = state.stats_cache
+    if cached is None:
+        store = state.store
+        entity_types: dict[str, int] = {}
+        for node in store.all_entities():
+            entity_types[node.type] = entity_types.get(node.type, 0) + 1
+        relation_types: dict[str, int] = {}
+        for edge in store.all_relations():
+            relation_types[edge.type] = relation_types.get(edge.type, 0) + 1
+        cached = {"store": store.name, "counts": store.counts(),
+                  "entity_types": dict(sorted(entity_types.items())),
+                  "relation_types": dict(sorted(relation_types.items()))}
+        with state.lock:
+            state.stats_cache = cached
+    return Stats.model_validate(cached)
+
+
+@health_router.get("/healthz", response_model=Health, summary="Liveness and store check (no token needed)")
+def healthz(store: StoreDep) -> Health:
+    return Health(status="ok", store=store.name, entities=store.counts().get("entities", 0))

@@ -1,0 +1,101 @@
+"""Documents → normalised text → mentions → relations → resolved records (the ``kg extract`` job).
+
+Each document is read, normalised and annotated on its own (this is the part that runs in
+parallel); only the compact per-document graphs go on to cross-document resolution.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from kg.documents import DocumentError, RawDocument, iter_documents
+from kg.ids import document_id
+from kg.models import DocumentRecord, MentionRecord, Record
+from kg.normalize import normalize
+from kg.relations import extract_relations
+from kg.relations.types import AnnotatedDoc, DocGraph, Span
+
+_WS = re.compile(r"\s+")
+
+PIPELINE_VERSION = "0.1.0"
+"""Bump when extraction output changes; processed-document caches key on it."""
+
+
+class ExtractedDocument(BaseModel):
+    """What extraction keeps of one document: its record, its graph and the mention surfaces."""
+
+    model_config = ConfigDict(extra="forbid")
+    document: DocumentRecord
+    graph: DocGraph
+    surfaces: dict[str, str]
+    """``"start:end"`` (raw offsets) → the original surface with whitespace removed."""
+
+
+def extract_document(raw: RawDocument, *, doc_date: dt.date | None = None) -> ExtractedDocument:
+    from kg.dates import find_document_date
+    from ner.pipeline import annotate
+
+    norm = normalize(raw.text)
+    date = doc_date or find_document_date(norm.simplified)
+    doc_id = document_id(raw.text)
+    spans = annotate(norm.simplified, doc_date=date)
+    mentions = [Span(start=s.start, end=s.end, type=s.type, text=norm.simplified[s.start:s.end],  # type: ignore[arg-type]
+                     value=s.value) for s in spans]
+    adoc = AnnotatedDoc(doc_id=doc_id, text=norm.simplified, mentions=mentions,
+                        doc_date=date.isoformat() if date else None, raw_span=norm.raw_span)
+    graph = extract_relations(adoc)
+    surfaces = {}
+    for s in spans:
+        rs, re_ = norm.raw_span(s.start, s.end)
+        surfaces[f"{rs}:{re_}"] = _WS.sub("", raw.text[rs:re_])
+    record = DocumentRecord(id=doc_id, path=raw.path, date=date.isoformat() if date else None,
+                            sha256=raw.sha256, chars=len(raw.text), title=raw.title)
+    return ExtractedDocument(document=record, graph=graph, surfaces=surfaces)
+
+
+def resolve(extracted: Iterable[ExtractedDocument]) -> Iterator[Record]:
+    """Cross-document resolution; yields document records first, then the resolved graph."""
+    from kg.resolve import Resolver
+
+    resolver = Resolver()
+    surfaces: dict[str, dict[str, str]] = {}
+    for item in extracted:
+        yield item.document
+        resolver.add(item.graph)
+        surfaces[item.document.id] = item.surfaces
+    for record in resolver.records():
+        if isinstance(record, MentionRecord):
+            surface = surfaces.get(record.doc, {}).get(f"{record.start}:{record.end}")
+            if surface:
+                record.text = surface
+        yield record
+
+
+def extract_paths(
+    paths: Iterable[Path],
+    *,
+    doc_date: dt.date | None = None,
+    on_error: Callable[[DocumentError], None] | None = None,
+    on_document: Callable[[RawDocument], None] | None = None,
+) -> Iterator[Record]:
+    """``kg extract``: every readable document, resolved across the whole batch.
+
+    Unreadable files are reported through ``on_error`` and skipped; the batch goes on.
+    """
+
+    def extracted() -> Iterator[ExtractedDocument]:
+        for item in iter_documents(paths):
+            if isinstance(item, DocumentError):
+                if on_error:
+                    on_error(item)
+                continue
+            if on_document:
+                on_document(item)
+            yield extract_document(item, doc_date=doc_date)
+
+    yield from resolve(extracted())

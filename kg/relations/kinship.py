@@ -1,0 +1,101 @@
+"""Kinship: ``PARENT_OF`` (parent → child), ``SPOUSE_OF``, ``SIBLING_OF``, ``KIN_OF`` (``properties.kind`` and
+``properties.direction`` = "target is source's KIND").
+
+Forms: ``A的父亲B``, ``A之子B``, ``A第十二世孙B``, ``B为A之孙``, ``A与B结婚``, elided subjects (``父亲邓绍昌，
+母亲淡氏`` after a sentence about A), pronouns (``其长子B``, ``他们的女儿B``), ``邓家先祖邓鹤轩`` (the topic person
+of the same surname), and first-person memoirs (``我母亲…``, ``大姐，叫B``) when the narrator is known.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.relations.builder import GraphBuilder
+from kg.relations.coref import Coref
+from kg.relations.sentences import Sentence
+from kg.relations.types import Span
+
+COMPONENT = "relations.kinship"
+_PARENT = {"父亲", "父", "母亲", "母", "生父", "生母", "爸爸", "妈妈", "亲生父亲", "亲生母亲"}
+_CHILD = {"儿子", "子", "长子", "次子", "三子", "四子", "幼子", "独子", "女儿", "女", "长女", "次女", "三女",
+          "幼女", "独女", "孩子", "老大", "老二", "老三", "老四", "老五"}
+_SPOUSE = {"妻", "妻子", "夫人", "丈夫", "夫", "元配", "原配", "爱人", "老伴", "配", "继室"}
+_SIBLING = {"哥哥", "兄", "长兄", "胞兄", "弟", "弟弟", "胞弟", "姐姐", "姐", "妹", "妹妹", "大哥", "二哥", "三哥",
+            "大姐", "二姐", "三姐", "大妹", "小妹", "小弟", "四弟", "三弟", "二弟", "兄长"}
+_OTHER = {"祖父", "祖母", "外祖父", "外祖母", "爷爷", "奶奶", "外公", "外婆", "曾祖父", "曾祖母", "高祖", "先祖", "始祖",
+          "舅父", "舅舅", "舅母", "叔父", "叔叔", "伯父", "伯伯", "姑母", "姑姑", "姨母", "表弟", "表兄", "表哥",
+          "表姐", "表妹", "堂兄", "堂弟", "堂姐", "堂妹", "孙", "孙子", "孙女", "侄", "侄子", "侄女", "外孙",
+          "外孙女", "继母", "继父", "养父", "养母", "岳父", "岳母", "公公", "婆婆", "儿媳", "女婿", "嫂子", "弟媳",
+          "曾孙", "玄孙", "后裔", "后代"}
+_GENERATION = r"第[一二三四五六七八九十百零〇\d]+(?:世|代)(?:孙|祖)"
+_ALL = sorted(_PARENT | _CHILD | _SPOUSE | _SIBLING | _OTHER, key=len, reverse=True)
+KIN_WORD = rf"(?:{_GENERATION}|{'|'.join(_ALL)})"
+_FORWARD = re.compile(rf"^(?:的|之)?({KIN_WORD})(?:是|叫|名叫|为|，|：)?$")
+_REVERSE = re.compile(r"^(?:为|是|系|乃)$")
+_REVERSE_TAIL = re.compile(rf"^(?:的|之)?({KIN_WORD})")
+_ELIDED = re.compile(rf"(?:^|[，,：:])(他们|她们|其|他|她|我|我的|他的|她的|他们的)?({KIN_WORD})(?:，?(?:是|叫|名叫|为)|，)?$")
+_MARRY = re.compile(r"^(?:在[^，。]{0,12})?(?:结婚|成婚|完婚|结为夫妻|喜结连理)")
+_FAMILY = re.compile(r"([\u4e00-\u9fff])(?:家|氏)(先祖|始祖|祖上)$")
+
+
+def _relate_kin(b: GraphBuilder, a: str, word: str, other: str, s: Sentence, span: tuple[int, int],
+                conf: float) -> None:
+    """``other`` is ``a``'s ``word``."""
+    if word in _PARENT:
+        b.relate("PARENT_OF", other, a, s, COMPONENT, conf, span, kind=word)
+    elif word in _CHILD:
+        b.relate("PARENT_OF", a, other, s, COMPONENT, conf, span, kind=word)
+    elif word in _SPOUSE:
+        b.relate("SPOUSE_OF", a, other, s, COMPONENT, conf, span)
+    elif word in _SIBLING:
+        b.relate("SIBLING_OF", a, other, s, COMPONENT, conf, span, kind=word)
+    else:
+        b.relate("KIN_OF", a, other, s, COMPONENT, conf, span, kind=word,
+                 direction=f"target is source's {word}")
+
+
+def extract_kinship(b: GraphBuilder, coref: Coref) -> None:
+    for s in b.sentences:
+        people = [m for m in s.mentions if m.type == "PERSON"]
+        for a, c in zip(people, people[1:]):
+            gap = s.between(a, c)
+            fwd = _FORWARD.match(gap)
+            if fwd and a.end < c.start:
+                _relate_kin(b, b.candidate_for(a), fwd.group(1), b.candidate_for(c), s, (a.start, c.end), 0.9)
+                continue
+            rev = _REVERSE.match(gap)
+            tail = _REVERSE_TAIL.match(s.after(c, 8))
+            if rev is not None and tail is not None:
+                _relate_kin(b, b.candidate_for(c), tail.group(1), b.candidate_for(a), s,
+                            (a.start, c.end + tail.end()), 0.85)
+                continue
+            if gap in ("与", "和", "同") and _MARRY.match(s.after(c, 20)):
+                b.relate("SPOUSE_OF", b.candidate_for(a), b.candidate_for(c), s, COMPONENT, 0.9)
+        for c in people:
+            _elided(b, coref, s, c)
+
+
+def _elided(b: GraphBuilder, coref: Coref, s: Sentence, c: Span) -> None:
+    lead = s.before(c)
+    fam = _FAMILY.search(lead)
+    if fam:
+        topic = coref.topic(s, c)
+        if topic and b.name(topic).startswith(fam.group(1)) and topic != b.find(b.candidate_for(c)):
+            _relate_kin(b, topic, fam.group(2), b.candidate_for(c), s, (c.start - len(fam.group(0)), c.end), 0.7)
+        return
+    m = _ELIDED.search(lead)
+    if m is None:
+        return
+    word = m.group(2)
+    pronoun = (m.group(1) or "").removesuffix("的")
+    if pronoun == "" and "我" in lead:
+        pronoun = "我"
+    anchors = coref.pronoun(pronoun, s, c)
+    word_start = c.start - len(m.group(0)) + (1 if m.group(0)[:1] in "，,：:" else 0)
+    if pronoun in ("他们", "她们") and word in _CHILD:
+        for parent in anchors:
+            _relate_kin(b, parent, word, b.candidate_for(c), s, (word_start, c.end), 0.8)
+        return
+    if len(anchors) == 1:
+        conf = 0.75 if pronoun else 0.7
+        _relate_kin(b, anchors[0], word, b.candidate_for(c), s, (word_start, c.end), conf)

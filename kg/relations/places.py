@@ -1,0 +1,178 @@
+"""Places and organisations' places.
+
+* Admin hierarchy: adjacent place mentions (``广安市`` ``广安区``) and one mention holding several levels
+  (``四川省广安县协兴乡牌坊村``, split at 省/市/县/区/乡/镇/村…) give ``PART_OF`` child → parent; every place
+  found in ``kg/data/admin_divisions.tsv`` gets ``properties.code``/``level`` and ``PART_OF`` its table parent.
+* Historical names: ``止戈坝（今止戈镇）`` → the old place gets ``properties.modern_name``, the modern one
+  ``properties.historical_names``, and the modern one takes the ``PART_OF`` of the context.
+* Organisations: prefix-less names (``区委党史研究室``, ``县地方志编纂中心``) and abbreviations (``省地方志办``,
+  ``市志办``) are completed from the document's places and full org names; then ``LOCATED_IN`` the place
+  their name starts with (``洪雅县人民政府`` → ``洪雅县``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from kg.admin_divisions import admin_divisions
+from kg.relations.builder import GraphBuilder
+from kg.relations.sentences import Sentence
+from kg.relations.types import Span
+
+COMPONENT = "relations.places"
+_LEVEL_SPLIT = re.compile(r"(.+?(?:特别行政区|自治区|自治州|自治县|街道|社区|省|市|县|区|州|旗|乡|镇|村|坝|场|铺|里))")
+_LEVEL_CHARS = "省市州县区旗镇乡"
+_ABBREVIATIONS = (("地方志办", "地方志办公室"), ("志办", "地方志办公室"), ("党史办", "党史研究室"),
+                  ("史志办", "史志办公室"), ("政府办", "人民政府办公室"))
+
+
+def split_levels(name: str) -> list[str]:
+    """``四川省广安县协兴乡牌坊村`` → [四川省, 广安县, 协兴乡, 牌坊村]; a name that does not split stays whole."""
+    parts = _LEVEL_SPLIT.findall(name)
+    if len(parts) < 2 or "".join(parts) != name or any(len(p) < 2 for p in parts):
+        return [name]
+    return list(parts)
+
+
+def link_places(b: GraphBuilder) -> None:
+    table = admin_divisions()
+    codes: dict[str, str] = {}
+    for s in b.sentences:
+        places = [m for m in s.mentions if m.type == "PLACE"]
+        for m in places:
+            parts = split_levels(m.text)
+            if len(parts) > 1:
+                local = b.candidate_for(m)
+                b.rename(local, parts[-1], "full_address")
+                chain = [b.implied("PLACE", p) for p in parts[:-1]] + [local]
+                for child, parent in zip(chain[1:], chain):
+                    b.relate("PART_OF", child, parent, s, COMPONENT, 0.9, (m.start, m.end))
+        for a, c in zip(places, places[1:]):
+            gap = s.between(a, c)
+            if a.end == c.start or gap in ("", " "):
+                b.relate("PART_OF", b.candidate_for(c), b.candidate_for(a), s, COMPONENT, 0.85, (a.start, c.end))
+            elif gap in ("（今", "(今") and s.after(c, 1) in ("）", ")"):
+                old, new = b.candidate_for(a), b.candidate_for(c)
+                b.set_property(old, "modern_name", b.name(new))
+                b.get(new).properties.setdefault("historical_names", []).append(b.name(old))
+                for r in list(b._relations):
+                    if r.type == "PART_OF" and b.find(r.source) == b.find(old):
+                        b.relate("PART_OF", new, r.target, s, COMPONENT, 0.8, (a.start, c.end + 1))
+    context: set[str] = set()
+    for local in b.candidates_of_type("PLACE"):
+        options = table.candidates(b.name(local))
+        if len(options) == 1:
+            context.add(options[0].code)
+    for local in b.candidates_of_type("PLACE"):
+        div = table.resolve(b.name(local), context)
+        if div is None:
+            continue
+        codes[local] = div.code
+        b.set_property(local, "code", div.code)
+        b.set_property(local, "level", div.level)
+        cand = b.get(local)
+        if cand.names[0] != div.name:
+            b.rename(local, div.name, "short")
+        if div.parent_code and cand.mentions:
+            parent = table.by_code[div.parent_code]
+            parent_local = b.implied("PLACE", parent.name, code=parent.code, level=parent.level)
+            first = cand.mentions[0]
+            s = _sentence_of(b, first)
+            b.relate("PART_OF", local, parent_local, s, COMPONENT, 0.95, (first.start, first.end),
+                     source="admin_divisions")
+    for local in b.candidates_of_type("PLACE"):
+        div_code = b.get(local).properties.get("code")
+        if div_code and not b.get(local).mentions:
+            for d in table.chain(str(div_code))[1:2]:
+                b.relate("PART_OF", local, b.implied("PLACE", d.name, code=d.code, level=d.level),
+                         b.sentences[0], COMPONENT, 0.95, source="admin_divisions")
+
+
+def _sentence_of(b: GraphBuilder, m: Span) -> Sentence:
+    for s in b.sentences:
+        if s.start <= m.start < s.end:
+            return s
+    return b.sentences[0]
+
+
+def _context_place(b: GraphBuilder, level_char: str) -> str | None:
+    """The document's most mentioned place whose name ends with ``level_char`` (ties: first mentioned)."""
+    counts: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    for m in b.doc.mentions:
+        if m.type == "PLACE":
+            for part in split_levels(m.text):
+                if part.endswith(level_char):
+                    counts[part] += 1
+                    first.setdefault(part, m.start)
+        elif m.type == "ORG":
+            for p in _place_prefixes(m.text):
+                if p.endswith(level_char):
+                    counts[p] += 1
+                    first.setdefault(p, m.start)
+    if not counts:
+        return None
+    return sorted(counts, key=lambda p: (-counts[p], first[p]))[0]
+
+
+def _place_prefixes(org: str) -> list[str]:
+    return [org[:i + 1] for i in range(1, min(len(org) - 1, 12)) if org[i] in _LEVEL_CHARS]
+
+
+def _is_subsequence(short: str, full: str) -> bool:
+    it = iter(full)
+    return all(ch in it for ch in short)
+
+
+def complete_orgs(b: GraphBuilder) -> None:
+    full_names = [b.name(c) for c in b.candidates_of_type("ORG")]
+    for local in b.candidates_of_type("ORG"):
+        name = b.name(local)
+        if len(name) >= 3 and name[0] in _LEVEL_CHARS and not admin_divisions().candidates(name[:2]):
+            place = _context_place(b, name[0])
+            if place is None:
+                continue
+            b.rename(local, place + name[1:], "prefix_less")
+            name = place + name[1:]
+        for short, long in _ABBREVIATIONS:
+            if name.endswith(short) and not name.endswith(long):
+                stem = name[: -len(short)]
+                matches = [f for f in full_names if f != name and f.startswith(stem) and
+                           _is_subsequence(name[len(stem):], f[len(stem):])]
+                if len(matches) == 1:
+                    other = b.implied("ORG", matches[0])
+                    b.merge(other, local, "abbreviation")
+                else:
+                    expanded = "地方志工作办公室" if long == "地方志办公室" and stem.endswith("省") else long
+                    b.rename(local, stem + expanded, "abbreviation")
+                break
+
+
+def locate_orgs(b: GraphBuilder) -> None:
+    table = admin_divisions()
+    places = {b.name(p): p for p in b.candidates_of_type("PLACE")}
+    for local in b.candidates_of_type("ORG"):
+        cand = b.get(local)
+        name = cand.names[0]
+        target: str | None = None
+        for prefix in sorted(_place_prefixes(name) + [p for p in places if name.startswith(p)],
+                             key=len, reverse=True):
+            if prefix in places:
+                target = places[prefix]
+            elif table.candidates(prefix) and prefix not in ("市委", "县委", "区委", "省委"):
+                div = table.resolve(prefix, {str(b.get(p).properties.get("code")) for p in places.values()})
+                if div is not None:
+                    target = b.implied("PLACE", div.name, code=div.code, level=div.level)
+            if target:
+                break
+        if target is None or not cand.mentions:
+            continue
+        m = cand.mentions[0]
+        b.relate("LOCATED_IN", local, target, _sentence_of(b, m), COMPONENT, 0.9, (m.start, m.end))
+
+
+def run(b: GraphBuilder) -> None:
+    complete_orgs(b)
+    link_places(b)
+    locate_orgs(b)

@@ -1,0 +1,209 @@
+"""spaCy pipeline components, registered in one place with their default configs.
+
+The pipeline works on normalised, simplified text with one token per character, so token
+indices equal character offsets:
+
+    gazetteer_crf    statistical PERSON/PLACE/ORG (char CRF trained on public gold corpora)
+    gazetteer_rules  domain rules: dates, 《》 works, titles, organisation chains, events, names
+    gazetteer_merge  picks one label per character span → ``doc.ents`` with ``span._.value``
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import registry
+from spacy.vocab import Vocab
+
+from ner import lexicon
+from ner.rules import (
+    PRIORITY,
+    Candidate,
+    extend_person_lists,
+    find_events,
+    find_orgs,
+    find_persons,
+    find_titles,
+    find_works,
+    split_place,
+)
+
+CANDIDATES = "gazetteer_candidates"
+
+for _attr in ("value", "precision", "component"):
+    if not Span.has_extension(_attr):
+        Span.set_extension(_attr, default=None)
+for _attr in ("doc_date", "context_year"):
+    if not Doc.has_extension(_attr):
+        Doc.set_extension(_attr, default=None)
+
+
+class CharTokenizer:
+    """One token per character and no whitespace tokens lost: ``doc.text == text`` always."""
+
+    def __init__(self, vocab: Vocab) -> None:
+        self.vocab = vocab
+
+    def __call__(self, text: str) -> Doc:
+        return Doc(self.vocab, words=list(text), spaces=[False] * len(text))
+
+    def to_bytes(self, **_: Any) -> bytes:
+        return b""
+
+    def from_bytes(self, _data: bytes, **_: Any) -> CharTokenizer:
+        return self
+
+    def to_disk(self, _path: Path, **_: Any) -> None:
+        return None
+
+    def from_disk(self, _path: Path, **_: Any) -> CharTokenizer:
+        return self
+
+
+@registry.tokenizers("gazetteer.char_tokenizer.v1")
+def create_char_tokenizer() -> Any:
+    def make(nlp: Language) -> CharTokenizer:
+        return CharTokenizer(nlp.vocab)
+
+    return make
+
+
+def _candidates(doc: Doc) -> list[Candidate]:
+    found: list[Candidate] = doc.user_data.setdefault(CANDIDATES, [])
+    return found
+
+
+class CrfComponent:
+    def __init__(self, model_path: str | None) -> None:
+        from ner.crf import CrfTagger
+
+        self.tagger = CrfTagger.load(Path(model_path) if model_path else None)
+
+    def __call__(self, doc: Doc) -> Doc:
+        found = _candidates(doc)
+        for start, end, label in self.tagger.tag(doc.text):
+            found.append(Candidate(start, end, label, PRIORITY["crf"], "crf"))
+        return doc
+
+
+@Language.factory("gazetteer_crf", default_config={"model_path": None})
+def make_crf(nlp: Language, name: str, model_path: str | None) -> CrfComponent:
+    return CrfComponent(model_path)
+
+
+class RulesComponent:
+    def __init__(self, split_places: bool, admin_places: bool) -> None:
+        self.split_places = split_places
+        self.admin = _admin_matcher() if admin_places else None
+
+    def __call__(self, doc: Doc) -> Doc:
+        from kg.dates import find_date_spans, normalise_date
+
+        text = doc.text
+        found = _candidates(doc)
+        places = [(c.start, c.end) for c in found if c.label == "PLACE"]
+        if self.admin is not None:
+            for s, e in self.admin.finditer(text):
+                places.append((s, e))
+                found.append(Candidate(s, e, "PLACE", PRIORITY["place_split"], "rules.place"))
+        if self.split_places:
+            for c in [c for c in found if c.label == "PLACE"]:
+                pieces = split_place(text, c.start, c.end)
+                if len(pieces) > 1:
+                    for s, e in pieces:
+                        found.append(Candidate(s, e, "PLACE", PRIORITY["place_split"], "rules.place"))
+                        places.append((s, e))
+        places = sorted(set(places))
+        doc_date = _as_date(doc._.doc_date)
+        context_year = doc._.context_year
+        for s, e in find_date_spans(text):
+            value = normalise_date(text[s:e], doc_date=doc_date, context_year=context_year)
+            if value is None:
+                continue
+            year = _year_of(value.value)
+            if year is not None and value.precision in ("year", "month", "day", "interval"):
+                context_year = year
+            found.append(Candidate(s, e, "DATE", PRIORITY["date"], "rules.date", value.value, value.precision))
+        doc._.context_year = context_year
+        titles = find_titles(text)
+        found.extend(titles)
+        found.extend(find_works(text, places))
+        found.extend(find_orgs(text, places))
+        found.extend(find_events(text))
+        found.extend(find_persons(text, titles))
+        return doc
+
+
+@Language.factory("gazetteer_rules", default_config={"split_places": True, "admin_places": True})
+def make_rules(nlp: Language, name: str, split_places: bool, admin_places: bool) -> RulesComponent:
+    return RulesComponent(split_places, admin_places)
+
+
+class MergeComponent:
+    """Chooses among overlapping candidates: higher priority first, then the longer span."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        found = _candidates(doc)
+        chosen = select(found, len(doc))
+        persons = [(c.start, c.end) for c in chosen if c.label == "PERSON"]
+        extra = extend_person_lists(doc.text, persons)
+        if extra:
+            chosen = select(chosen + extra, len(doc))
+        spans = []
+        for c in chosen:
+            span = Span(doc, c.start, c.end, label=c.label)
+            span._.value = c.value
+            span._.precision = c.precision
+            span._.component = c.component
+            spans.append(span)
+        doc.ents = spans
+        del doc.user_data[CANDIDATES]
+        return doc
+
+
+@Language.factory("gazetteer_merge")
+def make_merge(nlp: Language, name: str) -> MergeComponent:
+    return MergeComponent()
+
+
+def select(candidates: list[Candidate], length: int) -> list[Candidate]:
+    taken = bytearray(length)
+    chosen = []
+    for c in sorted(candidates, key=lambda c: (-c.priority, -(c.end - c.start), c.start, c.label)):
+        if c.end <= c.start or c.end > length or any(taken[c.start:c.end]):
+            continue
+        taken[c.start:c.end] = b"\x01" * (c.end - c.start)
+        chosen.append(c)
+    chosen.sort(key=lambda c: c.start)
+    return chosen
+
+
+def _as_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _year_of(iso: str) -> int | None:
+    head = iso.split("/")[0]
+    sign = -1 if head.startswith("-") else 1
+    digits = head.lstrip("-").split("-")[0]
+    return sign * int(digits) if digits.isdigit() else None
+
+
+def _admin_matcher() -> lexicon.TrieMatcher | None:
+    """Full names of administrative divisions (四川省, 广安市, 广安区…) from the division table."""
+    try:
+        from kg.admin_divisions import all_names
+    except ImportError:
+        return None
+    return lexicon.TrieMatcher(n for n in all_names() if len(n) >= 3)
