@@ -96,18 +96,24 @@ class Health(_Model):
 
 
 class ReviewRequest(_Model):
+    """A reviewer's decision about one relation; stored as a row of ``<data_dir>/review.csv`` (see kg.review)."""
+
     relation_id: str = Field(min_length=1, max_length=200)
-    decision: Literal["accept", "reject", "correct"]
+    decision: Literal["accept", "reject", "correct", ""]
+    """``""`` clears an earlier decision."""
     corrected_type: str | None = Field(default=None, max_length=64)
+    corrected_source: str | None = Field(default=None, max_length=200)
+    corrected_target: str | None = Field(default=None, max_length=200)
     note: str | None = Field(default=None, max_length=2000)
-    reviewer: str | None = Field(default=None, max_length=200)
 
 
 class ReviewResult(_Model):
     relation_id: str
     decision: str
     stored_in: str
-    relation: EdgeView | None = None
+    rows: int
+    """Rows now in the review file."""
+    relation: EdgeView
 
 
 class ReloadResult(_Model):

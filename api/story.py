@@ -77,7 +77,7 @@ def build_story(store: GraphStore, entities: list[NodeView]) -> Story:
     return Story(title=title, entities=entities, events=[_story_event(store, e) for e in ordered])
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|>~])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def md_escape(text: str) -> str:

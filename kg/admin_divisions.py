@@ -80,14 +80,15 @@ class AdminDivisions:
             return options[0]
         if not options:
             return None
-        if not context_codes:
-            top = min(_LEVELS.get(d.level, 9) for d in options)
-            highest = [d for d in options if _LEVELS.get(d.level, 9) == top]
-            return highest[0] if len(highest) == 1 and name not in self._by_name and top < 2 else None
         fitting = [d for d in options
                    if any(a.code in context_codes for a in self.chain(d.code)[1:])
                    or any(d.code in {a.code for a in self.chain(c)[1:]} for c in context_codes)]
-        return fitting[0] if len(fitting) == 1 else None
+        if len(fitting) == 1:
+            return fitting[0]
+        # a bare short name (广安) denotes the single highest-level division of that name (广安市, not 广安区)
+        top = min(_LEVELS.get(d.level, 9) for d in options)
+        highest = [d for d in options if _LEVELS.get(d.level, 9) == top]
+        return highest[0] if len(highest) == 1 and name not in self._by_name and top < 2 else None
 
     def is_ancestor(self, ancestor: str, code: str) -> bool:
         return any(a.code == ancestor for a in self.chain(code)[1:])

@@ -7,11 +7,15 @@ years (negative = BCE, no year 0) because that is how reference tables print the
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import NamedTuple
 
-from lunar_python import Lunar, LunarMonth  # type: ignore[import-untyped]
+from lunar_python import Lunar, LunarMonth
+
+from kg.models import Precision
 
 ERA_TABLE = "reign_eras.tsv"
 
@@ -116,18 +120,20 @@ def eras_by_name() -> dict[str, tuple[ReignEra, ...]]:
 
 
 def resolve_era(
-    name: str, dynasty_prefix: str | None, context_year: int | None
+    name: str, dynasty_prefix: str | None, context_year: int | None, era_year: int | None = None
 ) -> tuple[ReignEra, tuple[ReignEra, ...]] | None:
     """Pick the row for an era name; returns (chosen, other candidates).
 
     Rule for a name shared by several rows (e.g. 大安 of Liao and Jin, 至元 twice in Yuan): keep only rows of
-    the prefixed dynasty; then, with a ``context_year``, the row whose span is nearest to it; otherwise the most
+    the prefixed dynasty, and (given ``era_year``) rows that had that many years; then, with a ``context_year``, the row whose span is nearest to it; otherwise the most
     recent row (local gazetteers are mostly late-imperial). The others are returned so callers can flag them.
     """
     rows = eras_by_name().get(name, ())
     if dynasty_prefix is not None:
         wanted = DYNASTY_PREFIXES.get(dynasty_prefix, ())
         rows = tuple(r for r in rows if r.dynasty in wanted)
+    if era_year is not None:
+        rows = tuple(r for r in rows if r.year_of(era_year) is not None)
     if not rows:
         return None
     if context_year is not None:
@@ -192,7 +198,7 @@ def month_number(text: str) -> int | None:
 
 def day_number(text: str) -> int | None:
     """'初三' 3, '廿九' 29, '三十一' 31, '05' 5; None outside 1..31."""
-    value = cn_int(text[1:] if text.startswith("初") else text)
+    value = cn_int(text.removeprefix("初"))
     return value if value is not None and 1 <= value <= 31 else None
 
 
@@ -222,3 +228,154 @@ def lunar_to_gregorian(year: int, month: int, day: int, leap: bool = False) -> Y
 
 def iso_ymd(ymd: YMD) -> str:
     return f"{iso_year(ymd[0])}-{ymd[1]:02d}-{ymd[2]:02d}"
+
+
+# --- Calendar tables used by kg.dates -------------------------------------------------------------
+
+SEASON_MONTHS = {"春": (3, 5), "夏": (6, 8), "秋": (9, 11), "冬": (12, 14)}
+LUNAR_SEASON_MONTHS = {"春": (1, 3), "夏": (4, 6), "秋": (7, 9), "冬": (10, 12)}
+YMOD_MONTHS = {"上半年": (1, 6, False), "下半年": (7, 12, False), "初": (1, 2, True), "底": (11, 12, True),
+                "末": (11, 12, True)}
+XUN_DAYS = {"上旬": (1, 10, False), "中旬": (11, 20, False), "下旬": (21, 31, False), "初": (1, 10, True),
+             "底": (21, 31, True), "末": (21, 31, True)}
+CENTURY_MODS = {"初": (1, 20), "初期": (1, 20), "前期": (1, 20), "早期": (1, 20), "中期": (31, 70), "中叶": (31, 70),
+                "中葉": (31, 70), "末": (81, 100), "末期": (81, 100), "后期": (81, 100), "後期": (81, 100),
+                "晚期": (81, 100), "上半叶": (1, 50), "上半葉": (1, 50), "下半叶": (51, 100), "下半葉": (51, 100)}
+DECADE_MODS = {"初": (0, 3), "初期": (0, 3), "前期": (0, 3), "早期": (0, 3), "中期": (3, 6), "中叶": (3, 6),
+                "中葉": (3, 6), "末": (7, 9), "末期": (7, 9), "后期": (7, 9), "後期": (7, 9), "晚期": (7, 9),
+                "上半叶": (0, 4), "上半葉": (0, 4), "下半叶": (5, 9), "下半葉": (5, 9)}
+
+
+# --- Date grammar (regex sources built from the era table) -----------------------------------------
+
+def _trie(words: list[str]) -> str:
+    """A regex alternation of literal words, factored by first character so matching stays fast."""
+    groups: dict[str, list[str]] = {}
+    for word in sorted(set(words)):
+        groups.setdefault(word[0], []).append(word[1:])
+    parts = []
+    for head, tails in sorted(groups.items()):
+        rest = [t for t in tails if t]
+        alt = _trie(rest) if rest else ""
+        if rest:
+            parts.append(re.escape(head) + (f"(?:{alt})?" if "" in tails else f"(?:{alt})"))
+        else:
+            parts.append(re.escape(head))
+    return "(?:" + "|".join(parts) + ")"
+
+
+_NAMES = eras_by_name()
+PAT_DYN = _trie(list(DYNASTY_PREFIXES))
+PAT_ERA_ANY = _trie(list(_NAMES))
+PAT_ERA_BARE = _trie([n for n, rows in _NAMES.items() if rows[0].era not in BARE_ERA_NEEDS_DYNASTY])
+PAT_CN = "〇零○一二三四五六七八九"
+PAT_CONN = r"(?:至|到|——|—|–|－|-|~|～|〜)"
+PAT_LUNAR = r"(?:农历|農曆|阴历|陰曆|夏历|夏曆|旧历|舊曆)"
+PAT_ERA_HEAD = rf"(?:{PAT_DYN}{PAT_ERA_ANY}|{PAT_ERA_BARE})"
+PAT_GANZHI = "[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]"
+PAT_ERA_YEAR = rf"(?:(?:元|[一二三四五六七八九十廿卅]{{1,3}}|\d{{1,2}})年|{PAT_GANZHI}年?)"
+PAT_PERIOD = r"(?:年间|年間|初年|末年|中叶|中葉|初期|中期|末期|后期|後期|前期|晚期|早期|时期|時期)"
+PAT_AR_YEAR = r"(?<![\d.])(?<!近)(?<!约)(?<!約)(?<!达)(?<!逾)(?:1\d{3}|20\d{2})"
+PAT_GYEAR = rf"(?:(?:公元|西元)前?\d{{1,4}}|{PAT_AR_YEAR}|(?<![{PAT_CN}十])[{PAT_CN}]{{4}})年(?!历史|歷史|之久)"
+PAT_RELY = r"(?:同年|次年|翌年|当年|當年|是年|本年|今年|去年|前年|明年|上年|该年|該年)(?![龄齡级級纪紀])"
+PAT_RELM = r"(?:本月|上个月|上個月|下个月|下個月|上月|下月)"
+PAT_MONTH = rf"(?:(?:闰|閏)?(?:正|腊|臘|冬|元|十[一二]|(?<![{PAT_CN}十])[一二三四五六七八九十])|(?<!\d)(?:1[0-2]|0?[1-9]))月"
+PAT_DAY = (r"(?:初(?:十|[一二三四五六七八九])日?|(?:[二三]十[一二三四五六七八九]?|十[一二三四五六七八九]?|廿[一二三四五六七八九]?"
+        r"|卅一?|[一二三四五六七八九])[日号號]|(?:3[01]|[12]\d|0?[1-9])[日号號])")
+PAT_DAYRANGE = rf"(?:\d{{1,2}}{PAT_CONN}\d{{1,2}}[日号號])"
+PAT_XUN = r"(?:上旬|中旬|下旬|底|末|初(?![步次期中级級等始]))"
+PAT_SEASON = r"(?:春|夏|秋|冬)(?:季|天)?"
+PAT_YMOD = r"(?:上半年|下半年|底|末|初(?![步次期中级級等始]))"
+PAT_CENTURY = r"(?:上个?世纪|上個?世紀|本世纪|本世紀|(?:\d{1,2}|[一二]?十[一二三四五六七八九]?|[一二三四五六七八九])世[纪紀])"
+PAT_DEC2 = r"(?:(?<!\d)[1-9]0|(?<![一二三四五六七八九十])[一二三四五六七八九]十)年代"
+PAT_DEC4 = r"(?<!\d)(?:1\d|20)\d0年代"
+PAT_DECMOD = r"(?:初期|中期|末期|前期|后期|後期|早期|晚期|中叶|中葉|上半叶|上半葉|下半叶|下半葉|初|末)"
+PAT_NUMERIC = "|".join(rf"(?<![\d.])(?:1\d{{3}}|20\d{{2}}){sep}(?:1[0-2]|0?[1-9]){sep}(?:3[01]|[12]\d|0?[1-9])(?!\d)"
+                       for sep in ("-", r"\.", "/"))
+PAT_MD = rf"{PAT_MONTH}(?:{PAT_DAYRANGE}|{PAT_DAY}|{PAT_XUN})?"
+PAT_POINT = (rf"{PAT_LUNAR}?(?:(?:{PAT_ERA_HEAD}{PAT_ERA_YEAR}|{PAT_GYEAR}){PAT_LUNAR}?(?:{PAT_MD}|{PAT_SEASON}|{PAT_YMOD})?"
+          rf"|{PAT_RELY}(?:{PAT_MD}|{PAT_SEASON}|{PAT_YMOD})?|{PAT_RELM}(?:{PAT_DAY}|{PAT_XUN})?|{PAT_GANZHI}年(?:{PAT_MD})?|{PAT_MD})")
+PAT_TAIL = rf"{PAT_CONN}(?:(?:{PAT_ERA_HEAD}{PAT_ERA_YEAR}|{PAT_GYEAR})(?:{PAT_MONTH}(?:{PAT_DAY})?)?|{PAT_MONTH}(?:{PAT_DAY})?|{PAT_DAY})"
+PAT_YEAR_RANGE = rf"{PAT_AR_YEAR}{PAT_CONN}(?:1\d{{3}}|20\d{{2}})年"
+PAT_DECADE = rf"(?:{PAT_CENTURY}(?:{PAT_DEC2})?|{PAT_DEC4}|{PAT_DEC2}){PAT_DECMOD}?"
+DATE_RE = re.compile(
+    rf"{PAT_NUMERIC}|{PAT_DECADE}|{PAT_YEAR_RANGE}|{PAT_ERA_HEAD}{PAT_PERIOD}|{PAT_POINT}(?:{PAT_TAIL})?")
+ANCHOR_RE = re.compile(r"[年月日号號旬纪紀代]|\d[-./]\d")
+
+
+def split_era(head: str) -> tuple[str | None, str]:
+    """Split 明万历 into (明, 万历); a bare era gives (None, era)."""
+    if head in eras_by_name():
+        return None, head
+    for size in (2, 1):
+        if head[:size] in DYNASTY_PREFIXES and head[size:] in eras_by_name():
+            return head[:size], head[size:]
+    raise ValueError(f"not an era: {head!r}")
+
+
+class YearSpan(NamedTuple):
+    """Astronomical years ``lo``..``hi`` with how they were read (for decades, centuries, era periods)."""
+
+    lo: int
+    hi: int
+    precision: Precision
+    lunar: bool = False
+    era: str | None = None
+    approximate: bool = False
+    alternatives: tuple[str, ...] = ()
+
+
+_DECADE_PARTS = re.compile(rf"(?P<cent>{PAT_CENTURY})?(?P<dec>{PAT_DEC4}|{PAT_DEC2})?(?P<mod>{PAT_DECMOD})?")
+_PERIOD_PARTS = re.compile(rf"(?P<head>{PAT_ERA_HEAD})(?P<period>{PAT_PERIOD})")
+
+
+def decade_span(text: str, doc_year: int | None) -> YearSpan | None:
+    """上世纪80年代 -> 1980..1989 (decade); 20世纪 -> 1901..2000 (century); 80年代初 -> 1980..1983 (approx.)."""
+    parts = _DECADE_PARTS.fullmatch(text)
+    if parts is None or not text:
+        return None
+    cent_text, dec_text, mod = parts.group("cent"), parts.group("dec"), parts.group("mod")
+    doc_century = (doc_year - 1) // 100 + 1 if doc_year is not None else 21
+    century: int | None = None
+    if cent_text is not None:
+        century = {"上": doc_century - 1, "本": doc_century}.get(cent_text[0]) or cn_int(cent_text[:-2])
+        if not century:
+            return None
+    if dec_text is not None:
+        if len(dec_text) == 6:
+            start = int(dec_text[:4])
+        else:
+            start = (century - 1 if century is not None else 19) * 100 + (cn_int(dec_text[:-2]) or 0)
+        low, high = DECADE_MODS.get(mod or "", (0, 9))
+        return YearSpan(start + low, start + high, "decade" if mod is None else "interval", approximate=bool(mod))
+    if century is None:
+        return None
+    first = (century - 1) * 100
+    if mod is None:
+        return YearSpan(first + 1, first + 100, "century")
+    low, high = CENTURY_MODS[mod]
+    return YearSpan(first + low, first + high, "interval", approximate=True)
+
+
+def era_period_span(text: str, context_year: int | None) -> YearSpan | None:
+    """康熙年间 -> the whole era; 乾隆末年/初年/中叶 -> its last/first/middle third (at most 10 years, approx.)."""
+    parts = _PERIOD_PARTS.fullmatch(text)
+    if parts is None:
+        return None
+    dyn, era = split_era(parts.group("head"))
+    picked = resolve_era(era, dyn, context_year)
+    if picked is None:
+        return None
+    row, others = picked
+    span = max(1, min(10, (row.last_year - row.first_year + 1) // 3))
+    period = parts.group("period")
+    lo, hi = row.first_year, row.last_year
+    if period[0] in "初前早":
+        hi = lo + span - 1
+    elif period[0] in "末后後晚":
+        lo = hi - span + 1
+    elif period[0] == "中":
+        lo = (lo + hi - span + 1) // 2
+        hi = lo + span - 1
+    return YearSpan(lo, hi, "interval", row.is_lunar, row.label, period[0] not in "年时時",
+                    tuple(o.label for o in others))

@@ -110,6 +110,156 @@ def evaluate(
 
 
 @app.command()
+def load(
+    files: Annotated[list[Path], typer.Argument(help="JSON Lines from `kg extract` ('-' for stdin).")],
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Load extraction output into the stores (embedded RDF store; Neo4j too when configured)."""
+    from kg.loading import RecordsError, load_records, open_stores, read_records
+
+    _setup_logging()
+    cfg = get_settings()
+    stores = open_stores(cfg)
+    try:
+        for path in files:
+            stream = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+            try:
+                stats = load_records(read_records(stream, str(path)), stores,
+                                     review_csv=cfg.data_dir / "review.csv", progress=progress)
+            except RecordsError as e:
+                err.print(f"[red]error[/red] {e}", highlight=False)
+                raise typer.Exit(code=2) from None
+            finally:
+                if stream is not sys.stdin:
+                    stream.close()
+            err.print(f"{path}: {stats.documents} documents, {stats.entities} entities, "
+                      f"{stats.relations} relations, {stats.mentions} mentions")
+    finally:
+        for store in stores:
+            store.close()
+
+
+def build_graph(files: list[Path], *, doc_date: dt.date | None = None, workers: int | None = None,
+                cluster: str | None = None, use_dask: bool = False, progress: bool = True) -> int:
+    """Documents → extraction → stores. Returns the number of files skipped."""
+    from kg.loading import load_records, open_stores
+
+    cfg = get_settings()
+    skipped: list[str] = []
+
+    def on_error(e: Exception) -> None:
+        err.print(f"[red]skipped[/red] {e}", highlight=False)
+        skipped.append(str(e))
+
+    n = workers or cfg.effective_workers()
+    if cluster or use_dask:
+        from kg.parallel import extract_paths_dask
+
+        records = extract_paths_dask(files, address=cluster, workers=n, doc_date=doc_date, on_error=on_error)
+    elif n > 1:
+        from kg.parallel import extract_paths_parallel
+
+        records = extract_paths_parallel(files, workers=n, doc_date=doc_date, on_error=on_error)
+    else:
+        from kg.extract import extract_paths
+
+        records = extract_paths(files, doc_date=doc_date, on_error=on_error)
+    stores = open_stores(cfg)
+    try:
+        stats = load_records(records, stores, review_csv=cfg.data_dir / "review.csv", progress=progress)
+    finally:
+        for store in stores:
+            store.close()
+    err.print(f"built: {stats.documents} documents, {stats.entities} entities, {stats.relations} relations"
+              f" → {', '.join(s.name for s in stores)}")
+    return len(skipped)
+
+
+@app.command()
+def build(
+    files: Annotated[list[Path], typer.Argument(help="Documents or folders.")],
+    doc_date: Annotated[Optional[str], typer.Option(help="The documents' date (YYYY-MM-DD).")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Extraction processes (default: all cores).")] = None,
+    cluster: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
+    dask: Annotated[bool, typer.Option("--dask", help="Use a local Dask cluster (implied by --cluster).")] = False,
+) -> None:
+    """Extract from documents and load the result into the stores in one go."""
+    _setup_logging()
+    if build_graph(files, doc_date=_parse_date(doc_date), workers=workers, cluster=cluster, use_dask=dask):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Listen address (KG_HOST).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (KG_PORT).")] = None,
+) -> None:
+    """Serve the REST API, SPARQL and Cypher endpoints and the explorer."""
+    from api.app import serve as serve_app
+
+    _setup_logging()
+    cfg = get_settings()
+    if host:
+        cfg.host = host
+    if port:
+        cfg.port = port
+    serve_app(cfg)
+
+
+@app.command()
+def demo(
+    corpus: Annotated[Path, typer.Option(help="Folder of example documents.")] = Path("examples"),
+    port: Annotated[Optional[int], typer.Option(help="Port to serve on.")] = None,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Build the demo graph and stop.")] = False,
+) -> None:
+    """Build the graph from the example corpus and serve the explorer (the README's main job)."""
+    _setup_logging()
+    if not corpus.is_dir():
+        raise typer.BadParameter(f"{corpus} is not a folder; run `kg demo` from the repository root "
+                                 "or pass --corpus")
+    build_graph([corpus], workers=1)
+    if no_serve:
+        return
+    cfg = get_settings()
+    if port:
+        cfg.port = port
+    err.print(f"explorer: http://{cfg.host}:{cfg.port}/   API docs: http://{cfg.host}:{cfg.port}/docs")
+    from api.app import serve as serve_app
+
+    serve_app(cfg)
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Argument(help="Output file (or folder for neo4j-admin CSV).")],
+    fmt: Annotated[str, typer.Option("--format", help="turtle, nt, json-ld, graphml or neo4j-admin-csv.")] = "turtle",
+) -> None:
+    """Export the whole graph for other tools."""
+    from kg.loading import open_stores
+
+    cfg = get_settings()
+    store = open_stores(cfg)[0]
+    try:
+        if fmt in ("turtle", "nt", "json-ld"):
+            from kg.rdf_export import export_rdf
+
+            export_rdf(store, out, fmt)
+        elif fmt == "graphml":
+            from kg.export_formats import export_graphml
+
+            export_graphml(store, out)
+        elif fmt == "neo4j-admin-csv":
+            from kg.export_formats import export_neo4j_admin_csv
+
+            export_neo4j_admin_csv(store, out)
+        else:
+            raise typer.BadParameter(f"unknown format {fmt!r}; use turtle, nt, json-ld, graphml or neo4j-admin-csv")
+    finally:
+        store.close()
+    err.print(f"wrote {out}")
+
+
+@app.command()
 def settings() -> None:
     """Print every setting with its environment variable, default and meaning."""
     from kg.settings import settings_table_markdown

@@ -24,6 +24,7 @@ from ner.rules import (
     PRIORITY,
     Candidate,
     extend_person_lists,
+    extend_places,
     find_events,
     find_orgs,
     find_persons,
@@ -118,6 +119,9 @@ class RulesComponent:
                         found.append(Candidate(s, e, "PLACE", PRIORITY["place_split"], "rules.place"))
                         places.append((s, e))
         places = sorted(set(places))
+        tails = extend_places(text, places)
+        found.extend(tails)
+        places = sorted(set(places) | {(c.start, c.end) for c in tails})
         doc_date = _as_date(doc._.doc_date)
         context_year = doc._.context_year
         for s, e in find_date_spans(text):
@@ -132,7 +136,7 @@ class RulesComponent:
         titles = find_titles(text)
         found.extend(titles)
         found.extend(find_works(text, places))
-        found.extend(find_orgs(text, places))
+        found.extend(find_orgs(text, places, [(c.start, c.end) for c in found if c.label == "PERSON"]))
         found.extend(find_events(text))
         found.extend(find_persons(text, titles))
         return doc
@@ -200,10 +204,17 @@ def _year_of(iso: str) -> int | None:
     return sign * int(digits) if digits.isdigit() else None
 
 
-def _admin_matcher() -> lexicon.TrieMatcher | None:
-    """Full names of administrative divisions (四川省, 广安市, 广安区…) from the division table."""
-    try:
-        from kg.admin_divisions import all_names
-    except ImportError:
-        return None
-    return lexicon.TrieMatcher(n for n in all_names() if len(n) >= 3)
+def _admin_matcher() -> lexicon.TrieMatcher:
+    """Administrative divisions from the GB/T 2260 table: full names of three or more characters
+    (四川省, 广安市, 洪雅县), and short names of provinces and prefectures (四川, 广安, 眉山)."""
+    from kg.admin_divisions import admin_divisions, short_name
+
+    names: set[str] = set()
+    for d in admin_divisions().by_code.values():
+        if d.name in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
+            continue
+        if len(d.name) >= 3:
+            names.add(d.name)
+        if d.level in ("province", "prefecture") and len(short_name(d.name)) >= 2:
+            names.add(short_name(d.name))
+    return lexicon.TrieMatcher(names)

@@ -140,7 +140,11 @@ class CrfTagger:
         if raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
         meta_file = meta_path_for(model_path)
-        meta = ModelMeta.model_validate_json(meta_file.read_text("utf-8")) if meta_file.is_file() else ModelMeta()
+        meta = (
+            ModelMeta.model_validate_json(meta_file.read_text("utf-8"))
+            if meta_file.is_file()
+            else ModelMeta()
+        )
         return cls(raw, meta)
 
     def labels(self) -> list[str]:

@@ -38,10 +38,14 @@ class TypeScore(BaseModel):
         precision = correct / predicted if predicted else 0.0
         recall = correct / support if support else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        return cls(precision=precision, recall=recall, f1=f1, support=support, predicted=predicted, correct=correct)
+        return cls(
+            precision=precision, recall=recall, f1=f1, support=support, predicted=predicted, correct=correct
+        )
 
 
 class EvalReport(BaseModel):
+    """Scores of one predictor on one corpus; ``seconds`` is the wall time spent inside the predictor only."""
+
     model_config = ConfigDict(extra="forbid")
 
     corpus: str
@@ -71,7 +75,7 @@ class EvalReport(BaseModel):
         lines.append("")
         lines.append(
             f"{self.sentences} sentences, {self.chars} chars, {self.seconds:.2f} s "
-            f"({self.chars_per_second:,.0f} chars/s incl. reading and scoring)"
+            f"({self.chars_per_second:,.0f} chars/s in the predictor)"
         )
         return "\n".join(lines)
 
@@ -149,11 +153,15 @@ def evaluate_corpus(
         predictions = predictor(texts)
         seconds += time.perf_counter() - started
         if len(predictions) != len(texts):
-            raise ValueError(f"predictor returned {len(predictions)} results for {len(texts)} texts; return one each")
+            raise ValueError(
+                f"predictor returned {len(predictions)} results for {len(texts)} texts; return one each"
+            )
         for (text, gold), pred in zip(batch, predictions, strict=True):
             for start, end, _ in pred:
                 if not 0 <= start < end <= len(text):
-                    raise ValueError(f"predicted span ({start}, {end}) is outside a text of {len(text)} chars")
+                    raise ValueError(
+                        f"predicted span ({start}, {end}) is outside a text of {len(text)} chars"
+                    )
             counts.add(gold, pred, wanted)
         batch.clear()
 
@@ -190,7 +198,9 @@ def main(argv: list[str] | None = None) -> None:
     from ner.crf import CrfTagger
 
     tagger = CrfTagger.load(args.model)
-    report = evaluate_corpus(args.corpus, tagger.tag_many, fmt=args.format, types=args.types, limit=args.limit)
+    report = evaluate_corpus(
+        args.corpus, tagger.tag_many, fmt=args.format, types=args.types, limit=args.limit
+    )
     print(report.model_dump_json(indent=2) if args.json else report.to_table())
 
 

@@ -10,6 +10,7 @@ string, which keeps extraction at several hundred thousand characters per second
   starting at 0 or -1;
 * ``O`` / ``P`` "an organisation / place suffix ends at 0, +1, +2" flags, from :data:`ORG_SUFFIXES` and
   :data:`PLACE_SUFFIXES`; ``H`` "a title or kinship word (主席, 同志, 先生 …) starts at +1" for person names.
+  The word lists live in ``ner/lexicons/*.txt`` (one entry per line, ``#`` comments).
 
 Input text is expected already normalised (simplified Chinese, half-width digits and latin letters).
 """
@@ -25,44 +26,24 @@ FeatureSequence = list[tuple[str, ...]]
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 
-ORG_SUFFIXES: tuple[str, ...] = (
-    "委员会", "常委会", "人民政府", "政府", "办公室", "办公厅", "研究室", "研究所", "研究院", "研究会",
-    "研究中心", "科学院", "设计院", "公司", "集团", "总公司", "有限公司", "银行", "大学", "学院", "中学",
-    "小学", "学校", "医院", "协会", "学会", "联合会", "总会", "工会", "商会", "基金会", "党委", "县委",
-    "市委", "省委", "区委", "支部", "党支部", "委员会议", "代表大会", "人大", "政协", "法院", "检察院",
-    "公安局", "公安厅", "电视台", "广播电台", "出版社", "报社", "日报", "杂志社", "通讯社", "新华社",
-    "军区", "部队", "司令部", "指挥部", "博物馆", "图书馆", "纪念馆", "中心", "联合国", "组织", "俱乐部",
-    "队", "部", "局", "厅", "署", "厂", "社", "院", "委", "处", "所", "会", "团", "党", "军", "站", "馆",
-)
-
-PLACE_SUFFIXES: tuple[str, ...] = (
-    "省", "市", "县", "区", "镇", "乡", "村", "州", "府", "郡", "旗", "盟", "庄", "屯", "寨", "堡", "岛",
-    "山", "河", "江", "湖", "海", "洋", "湾", "峡", "岭", "峰", "关", "港", "路", "街", "巷", "桥", "洲",
-    "自治区", "自治州", "自治县", "地区", "特区", "特别行政区", "街道", "开发区", "新区", "林区", "盆地",
-    "高原", "平原", "半岛", "群岛", "流域", "水库", "公路", "铁路", "机场", "广场", "大道", "大街",
-)
-
-TITLE_WORDS: tuple[str, ...] = (
-    "主席", "总理", "副总理", "总书记", "书记", "委员", "部长", "省长", "市长", "县长", "区长", "镇长",
-    "乡长", "村长", "主任", "局长", "厅长", "处长", "科长", "校长", "院长", "所长", "社长", "董事长",
-    "总经理", "经理", "厂长", "队长", "司令", "司令员", "政委", "军长", "师长", "团长", "将军", "大使",
-    "总统", "首相", "国王", "议长", "教授", "博士", "老师", "先生", "女士", "同志", "小姐", "夫人",
-    "同学", "师傅", "大爷", "大娘", "烈士", "代表", "记者", "主编", "总编", "编辑", "作家", "画家",
-    "说", "指出", "表示", "认为", "强调", "等人", "一行", "父亲", "母亲", "之子", "之女", "之妻", "生于",
-    "出生", "字", "号", "曾任", "任",
-)
-
 
 def _read_lexicon(name: str) -> list[str]:
     path = LEXICON_DIR / name
     if not path.is_file():
-        raise FileNotFoundError(f"lexicon {path} is missing; reinstall the package or restore ner/lexicons/{name}")
+        raise FileNotFoundError(
+            f"lexicon {path} is missing; reinstall the package or restore ner/lexicons/{name}"
+        )
     words: list[str] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         word = line.strip()
         if word and not word.startswith("#"):
             words.append(word)
     return words
+
+
+ORG_SUFFIXES: tuple[str, ...] = tuple(_read_lexicon("org_suffixes.txt"))
+PLACE_SUFFIXES: tuple[str, ...] = tuple(_read_lexicon("place_suffixes.txt"))
+TITLE_WORDS: tuple[str, ...] = tuple(_read_lexicon("title_words.txt"))
 
 
 @lru_cache(maxsize=1)

@@ -63,19 +63,25 @@ _TITLE_MODIFIERS = ("常务副", "代理", "署理", "副", "署", "前", "原",
 def find_titles(text: str) -> list[Candidate]:
     """Office titles from the lexicon, with modifiers (副, 常务副, 代理, 署…) included."""
     out = []
+    org_parts = lexicon.org_parts()[0]
     for start, end in lexicon.titles().finditer(text):
+        inner = org_parts.longest_at(text, start)
+        # 翰林院编修: a title that names its institution stays one title
+        priority = PRIORITY["org_chain"] + 2 if 0 < inner < end - start else PRIORITY["title"]
         for mod in _TITLE_MODIFIERS:
             if start >= len(mod) and text[start - len(mod):start] == mod:
                 start -= len(mod)
                 break
-        out.append(Candidate(start, end, "TITLE", PRIORITY["title"], "rules.title"))
+        out.append(Candidate(start, end, "TITLE", priority, "rules.title"))
     return out
 
 
 _ADMIN_PREFIX = set("省市县区州乡镇")
+_NAMED_AFTER_PERSON = ("故居", "故里", "纪念")
+_STANDALONE_ORGS = {"吏部", "户部", "礼部", "兵部", "刑部", "工部", "中共", "中央", "内阁", "政协", "团委", "妇联", "文联"}
 
 
-def find_orgs(text: str, places: list[tuple[int, int]]) -> list[Candidate]:
+def find_orgs(text: str, places: list[tuple[int, int]], persons: list[tuple[int, int]] = ()) -> list[Candidate]:  # type: ignore[assignment]
     """Organisation names: [中共] [place…] part part … ending in a part that can end a name.
 
     A chain without a place before it takes a single administrative character as its
@@ -93,8 +99,11 @@ def find_orgs(text: str, places: list[tuple[int, int]]) -> list[Candidate]:
             pos += 1
             continue
         chain_start, cur, last_end, last_part = pos, pos, pos, ""
+        titles = lexicon.titles()
         while cur < n:
             k = matcher.longest_at(text, cur)
+            if k and cur > chain_start and titles.longest_at(text, cur) > k:
+                break  # 党组书记, 党委书记: a title, not part of the name
             if k:
                 last_part = text[cur:cur + k]
                 cur += k
@@ -117,12 +126,15 @@ def find_orgs(text: str, places: list[tuple[int, int]]) -> list[Candidate]:
             start = place_end_minus_one[chain_start]
         while start in place_end:
             start = place_end[start]
+        person_end = {e: s for s, e in persons}
+        if start == chain_start and start in person_end and text.startswith(_NAMED_AFTER_PERSON, start):
+            start = person_end[start]  # 邓小平故居陈列馆, 朱德纪念馆
         if start >= 2 and text[start - 2:start] == "中共":
             start -= 2
         elif start == chain_start and start > 0 and text[start - 1] in _ADMIN_PREFIX and (start - 1) not in place_end:
             start -= 1
         name = text[start:last_end]
-        if len(name) >= 3 or (len(name) == 2 and name in {"中共", "中央"}):
+        if len(name) >= 3 or name in _STANDALONE_ORGS:
             out.append(Candidate(start, last_end, "ORG", PRIORITY["org_chain"], "rules.org"))
         pos = last_end
     return out
@@ -151,7 +163,7 @@ def find_events(text: str) -> list[Candidate]:
             start = left + cut + 1
         else:
             start = left if left == 0 else s
-        if e - start >= 3 and start < s:
+        if e - start >= 3 and (start < s or (s > 0 and text[s - 1] in "》”")):
             out.append(Candidate(start, e, "EVENT", PRIORITY["event_phrase"], "rules.event"))
     for mg in _EVENT_GENERIC.finditer(text):
         if mg.end(1) - mg.start(1) >= 3:
@@ -235,7 +247,7 @@ def find_persons(text: str, titles: list[Candidate]) -> list[Candidate]:
         if end:
             out.append(Candidate(m.end(), end, "PERSON", p, "rules.person"))
     for m in _COURTESY.finditer(text):
-        end = _name_after(text, m.end(), need_surname=False, max_len=2)
+        end = _name_after(text, m.end(), need_surname=False, max_len=4)
         if end and (end >= len(text) or text[end] in "，,。；、"):
             out.append(Candidate(m.end(), end, "PERSON", p, "rules.person.alias"))
     return out
@@ -279,3 +291,26 @@ def split_place(text: str, start: int, end: int) -> list[tuple[int, int]]:
         i += 1
     pieces.append((cur, end))
     return pieces
+
+
+_PLACE_TAIL = re.compile(rf"[{CJK}]{{1,4}}?(?:街道|社区|乡|镇|村|坝|场|寨|坪|堡|里|屯|庄)")
+_PLACE_SUFFIX = re.compile("(?:县|州|府|厅|卫|郡|道|路|军|监)(?![长官学志衙署城])")
+_PLACE_TAIL_STOP = set("的在于和与及等是了人从到为由被把对向出生任工作") | _PUNCT
+
+
+def extend_places(text: str, places: list[tuple[int, int]]) -> list[Candidate]:
+    """Historical names and lower levels written after a known place: 广安 + 县 (广安县),
+    广安县 + 协兴乡 + 牌坊村."""
+    out: list[Candidate] = []
+    for start, end in places:
+        m = _PLACE_SUFFIX.match(text, end)
+        if m and text[end - 1] not in "县州府省市区":
+            end = m.end()
+            out.append(Candidate(start, end, "PLACE", PRIORITY["place_split"] + 1, "rules.place"))
+        while True:
+            t = _PLACE_TAIL.match(text, end)
+            if not t or any(c in _PLACE_TAIL_STOP for c in text[end:t.end()]):
+                break
+            out.append(Candidate(end, t.end(), "PLACE", PRIORITY["place_split"], "rules.place"))
+            end = t.end()
+    return out

@@ -27,18 +27,40 @@ from ner.features import FeatureExtractor
 
 
 class ProgressTrainer(pycrfsuite.Trainer):  # type: ignore[misc]
-    """Prints one line every ``every`` L-BFGS iterations."""
+    """Prints one short line every ``every`` L-BFGS iterations instead of CRFsuite's full log."""
 
     every = 10
+
+    def on_start(self, log: str) -> None:
+        print("  crfsuite: generating features", flush=True)
+
+    def on_featgen_progress(self, log: str, percent: float) -> None:
+        return None
+
+    def on_featgen_end(self, log: str) -> None:
+        lines = [line.strip() for line in log.splitlines() if line.strip()]
+        print("  crfsuite: " + "; ".join(lines), flush=True)
+
+    def on_prepared(self, log: str) -> None:
+        print("  crfsuite: L-BFGS " + ", ".join(line.strip() for line in log.splitlines()[2:5]), flush=True)
 
     def on_iteration(self, log: str, info: dict[str, Any]) -> None:
         num = int(info.get("num", 0))
         if num == 1 or num % self.every == 0:
             print(
                 f"  iteration {num:4d}  loss {float(info.get('loss', 0.0)):14.2f}  "
-                f"active features {int(info.get('active_features', 0)):9d}  {float(info.get('time', 0.0)):.2f}s/it",
+                f"active features {int(info.get('active_features', 0)):9d}  "
+                f"{float(info.get('time', 0.0)):.2f}s/it",
                 flush=True,
             )
+
+    def on_optimization_end(self, log: str) -> None:
+        print(
+            "  crfsuite: " + " ".join(line.strip() for line in log.splitlines() if line.strip()), flush=True
+        )
+
+    def on_end(self, log: str) -> None:
+        return None
 
 
 def load_training(paths: list[Path], limit: int | None) -> list[Sentence]:
@@ -55,7 +77,7 @@ def train_model(
 ) -> tuple[Path, float]:
     """Train on ``sentences`` and write the model (gzipped when ``out`` ends in ``.gz``) plus its meta file."""
     extractor = FeatureExtractor(meta.radius, meta.trigrams, meta.lexicons)
-    trainer = ProgressTrainer(verbose=False)
+    trainer = ProgressTrainer(verbose=verbose)
     started = time.perf_counter()
     for index, (text, spans) in enumerate(sentences, 1):
         trainer.append(extractor.extract(text), spans_to_tags(len(text), spans, meta.scheme))
@@ -87,11 +109,19 @@ def report(title: str, result: EvalReport) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Train the character CRF NER model.")
-    parser.add_argument("--msra", type=Path, required=True, help="folder with msra_train_bio and msra_test_bio")
-    parser.add_argument("--extra", type=Path, action="append", default=[], help="extra training corpus (repeat)")
+    parser.add_argument(
+        "--msra", type=Path, required=True, help="folder with msra_train_bio and msra_test_bio"
+    )
+    parser.add_argument(
+        "--extra", type=Path, action="append", default=[], help="extra training corpus (repeat)"
+    )
     parser.add_argument("--out", type=Path, default=Path("ner/model/crf.crfsuite.gz"))
-    parser.add_argument("--limit", type=int, default=None, help="use only the first N MSRA training sentences")
-    parser.add_argument("--holdout", type=int, default=2000, help="keep the last N training sentences for scoring")
+    parser.add_argument(
+        "--limit", type=int, default=None, help="use only the first N MSRA training sentences"
+    )
+    parser.add_argument(
+        "--holdout", type=int, default=2000, help="keep the last N training sentences for scoring"
+    )
     parser.add_argument("--c1", type=float, default=0.05)
     parser.add_argument("--c2", type=float, default=0.01)
     parser.add_argument("--iterations", type=int, default=150)
@@ -123,7 +153,10 @@ def main(argv: list[str] | None = None) -> None:
         trained_on=[str(train_path), *map(str, args.extra)],
         sentences=len(sentences),
     )
-    print(f"training on {len(sentences):,} sentences ({sum(len(t) for t, _ in sentences):,} chars); {meta}", flush=True)
+    print(
+        f"training on {len(sentences):,} sentences ({sum(len(t) for t, _ in sentences):,} chars); {meta}",
+        flush=True,
+    )
     out, seconds = train_model(sentences, args.out, meta)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB) in {seconds:.0f} s", flush=True)
 
@@ -132,7 +165,9 @@ def main(argv: list[str] | None = None) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             dev_file = Path(tmp) / "holdout.bio"
             write_bio(dev_file, held_out)
-            report(f"held-out ({len(held_out)} training sentences)", evaluate_corpus(dev_file, tagger.tag_many))
+            report(
+                f"held-out ({len(held_out)} training sentences)", evaluate_corpus(dev_file, tagger.tag_many)
+            )
     types = list(TAGGED_TYPES)
     report(f"test: {test_path}", evaluate_corpus(test_path, tagger.tag_many, types=types))
     for extra_test in args.test:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -101,7 +102,11 @@ def test_span_tag_round_trip() -> None:
     assert tags_to_spans(bioes) == spans
     bio = spans_to_tags(12, spans, "BIO")
     assert bio[9] == "B-PLACE" and tags_to_spans(bio) == spans
-    assert tags_to_spans(["I-ORG", "I-ORG", "B-ORG", "O", "E-PLACE"]) == [(0, 2, "ORG"), (2, 3, "ORG"), (4, 5, "PLACE")]
+    assert tags_to_spans(["I-ORG", "I-ORG", "B-ORG", "O", "E-PLACE"]) == [
+        (0, 2, "ORG"),
+        (2, 3, "ORG"),
+        (4, 5, "PLACE"),
+    ]
     assert spans_to_tags(4, [(0, 3, "ORG"), (1, 2, "PERSON")], "BIO") == ["B-ORG", "I-ORG", "I-ORG", "O"]
 
 
@@ -112,7 +117,7 @@ def test_sentence_chunks_cover_text_and_respect_limit() -> None:
     assert all(0 < end - start <= 200 for start, end in chunks)
     covered = "".join(text[s:e] for s, e in chunks)
     assert covered.replace("\n", "") == text.replace("\n", "")
-    assert all(a[1] <= b[0] for a, b in zip(chunks, chunks[1:], strict=False))
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(chunks))
     soft_cut = next(end for start, end in chunks if end - start > 150)
     assert text[soft_cut - 1] == "，"
     assert sentence_chunks("") == [] and sentence_chunks("\n \n") == []

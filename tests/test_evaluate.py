@@ -70,7 +70,9 @@ def test_cluener_inclusive_ends_and_label_map() -> None:
     sentences = list(read_corpus(FIXTURES / "cluener.json"))
     assert len(sentences) == 3
     first = [(sentences[0][0][s:e], label) for s, e, label in sentences[0][1]]
-    assert sorted(first) == sorted([("浙商银行", "ORG"), ("叶老桂", "PERSON"), ("博士", "TITLE"), ("叶老桂", "PERSON")])
+    assert sorted(first) == sorted(
+        [("浙商银行", "ORG"), ("叶老桂", "PERSON"), ("博士", "TITLE"), ("叶老桂", "PERSON")]
+    )
     assert sentences[1][1] == []  # "game" is not a project type and is dropped
     third = {(sentences[2][0][s:e], label) for s, e, label in sentences[2][1]}
     assert third == {("彭小军", "PERSON"), ("台湾", "PLACE"), ("发卡模式", "WORK")}
@@ -162,7 +164,9 @@ def test_score_spans_precision_recall_differ() -> None:
     gold = [[(0, 2, "PERSON"), (3, 5, "PLACE")], [(0, 4, "ORG")]]
     predicted = [[(0, 2, "PERSON"), (3, 5, "PERSON"), (6, 8, "PLACE")], []]
     per_type, micro = score_spans(gold, predicted)
-    assert per_type["PERSON"] == TypeScore(precision=0.5, recall=1.0, f1=2 / 3, support=1, predicted=2, correct=1)
+    assert per_type["PERSON"] == TypeScore(
+        precision=0.5, recall=1.0, f1=2 / 3, support=1, predicted=2, correct=1
+    )
     assert per_type["PLACE"].correct == 0 and per_type["ORG"].recall == 0.0
     assert (micro.correct, micro.predicted, micro.support) == (1, 3, 3)
 

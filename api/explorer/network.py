@@ -36,7 +36,7 @@ def network_data(subgraph: Subgraph, root_id: str) -> dict[str, Any]:
     for node in subgraph.nodes:
         net.add_node(node.id, label=node.name, color=TYPE_COLOURS.get(node.type, DEFAULT_COLOUR),
                      title=f"{node.name} · {node.type} · {node.id}", shape="dot",
-                     size=26 if node.id == root_id else 16, group=node.type)
+                     size=26 if node.id == root_id else 16)
     known = {node.id for node in subgraph.nodes}
     for edge in subgraph.edges:
         if edge.source in known and edge.target in known:

@@ -18,10 +18,11 @@ ALIAS_KINDS: dict[str, str] = {
     "原名": "original_name", "本名": "original_name", "又名": "other_name", "曾用名": "former_name",
     "学名": "school_name", "乳名": "milk_name", "小名": "milk_name", "别名": "other_name",
     "字": "courtesy_name", "号": "art_name", "别号": "art_name", "笔名": "pen_name", "化名": "pseudonym",
-    "谱名": "genealogy_name", "讳": "taboo_name", "名": "given_name",
+    "谱名": "genealogy_name", "讳": "taboo_name", "名": "given_name", "改名": "later_name",
+    "更名": "later_name", "改名为": "later_name", "即": "same_as",
 }
 _KEY = "|".join(sorted(ALIAS_KINDS, key=len, reverse=True))
-_GAP = re.compile(rf"^[，,、\s]*(?:又|亦|一)?(?:{_KEY})(?:为|是|叫)?$")
+_GAP = re.compile(rf"^[，,、\s]*(?:又|亦|一|后)?(?:{_KEY})(?:为|是|叫)?$")
 _UNTAGGED = re.compile(rf"[，,]\s*(?:又|亦)?({_KEY})(?:为|是|叫)?([\u4e00-\u9fff]{{2,3}})(?=[，,。；;、）)\s]|$)")
 
 
@@ -32,7 +33,8 @@ def merge_aliases(b: GraphBuilder) -> None:
 
 
 def _kind_of(gap: str) -> str:
-    core = gap.strip("，, 、\t").lstrip("又亦一").rstrip("为是叫")
+    core = gap.strip("，, 、\t").lstrip("又亦一后")
+    core = core if core in ALIAS_KINDS else core.rstrip("为是叫")
     return ALIAS_KINDS.get(core, "other_name")
 
 

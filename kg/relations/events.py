@@ -28,6 +28,7 @@ _TRIGGERS: tuple[tuple[str, str], ...] = (
     (r"调研指导|调研|考察", "research_trip"),
     (r"检查|督查|视察|督导", "inspection"),
 )
+_EVENT_WORD = {"birth": "出生", "death": "逝世", "marriage": "结婚", "appointment": "任职"}
 _MEETING_WORDS = ("会议", "会", "座谈会", "培训班", "论坛", "研讨会", "仪式", "活动", "典礼")
 _ORGANISE = re.compile(r"(召开|举办|举行|主办|组织|开展)[^，。]{0,4}$")
 _SPEAK = re.compile(r"^(主持|讲话|致辞|发言|作报告|作了讲话|作动员讲话|传达)")
@@ -68,13 +69,14 @@ class _EventPass:
         self.b = b
         self.coref = coref
         self.last_meeting: str | None = None
+        self._met_in = -2
 
     def run(self) -> None:
         for s in self.b.sentences:
             linked: set[str] = set()
             events = self._mention_events(s, linked) + self._trigger_events(s, linked)
             if not events:
-                if "会议" in s.text and self.last_meeting:
+                if self.last_meeting and ("会" in s.text or self._met_in == s.index - 1):
                     events = [(self.last_meeting, s.start)]
                     self._speakers(s, self.last_meeting, linked)
                 continue
@@ -121,6 +123,7 @@ class _EventPass:
                 self.b.relate("HAPPENED_AT", ev, self.b.candidate_for(place), s, COMPONENT, 0.75)
             if kind == "meeting":
                 self.last_meeting = self.b.find(ev)
+                self._met_in = s.index
             self._speakers(s, ev, linked)
             out.append((ev, m.start))
         return out
@@ -150,8 +153,8 @@ class _EventPass:
                     continue
                 subj = self._subject(s, pos)
                 people = [m for m in subj if m.type == "PERSON"]
-                actors = [self.b.find(self.b.candidate_for(m)) for m in (people[-2:] if kind == "marriage"
-                                                                            else subj[-1:])]
+                chosen = people[-2:] if kind == "marriage" else (people[:1] or subj[:1])
+                actors = [self.b.find(self.b.candidate_for(m)) for m in chosen]
                 if not actors and kind in ("birth", "death", "migration"):
                     actors = self.coref.pronoun("", s)
                 if not actors:
@@ -160,7 +163,7 @@ class _EventPass:
                 if kind == "marriage" and len(actors) == 2:
                     name = f"{self.b.name(actors[0])}与{self.b.name(actors[1])}结婚"
                 else:
-                    name = f"{self.b.name(actors[0])}{t.group(0)}"
+                    name = f"{self.b.name(actors[0])}{_EVENT_WORD.get(kind, t.group(0))}"
                 ev = self._event(name, kind, s, date)
                 for a in actors:
                     self.b.relate("PARTICIPATED_IN", a, ev, s, COMPONENT, 0.85)

@@ -33,7 +33,7 @@ KIN_WORD = rf"(?:{_GENERATION}|{'|'.join(_ALL)})"
 _FORWARD = re.compile(rf"^(?:的|之)?({KIN_WORD})(?:是|叫|名叫|为|，|：)?$")
 _REVERSE = re.compile(r"^(?:为|是|系|乃)$")
 _REVERSE_TAIL = re.compile(rf"^(?:的|之)?({KIN_WORD})")
-_ELIDED = re.compile(rf"(?:^|[，,：:])(他们|她们|其|他|她|我|我的|他的|她的|他们的)?({KIN_WORD})(?:，?(?:是|叫|名叫|为)|，)?$")
+_ELIDED = re.compile(rf"(?:^|[，,：:])(他们|她们|其|他|她|我|我的|他的|她的|他们的)?(?:老[大二三四五六七八九十]是)?({KIN_WORD})(?:，?(?:是|叫|名叫|为)|，)?$")
 _MARRY = re.compile(r"^(?:在[^，。]{0,12})?(?:结婚|成婚|完婚|结为夫妻|喜结连理)")
 _FAMILY = re.compile(r"([\u4e00-\u9fff])(?:家|氏)(先祖|始祖|祖上)$")
 

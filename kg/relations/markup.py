@@ -7,8 +7,9 @@ gold-ish annotator; the real NER produces the same :class:`Span` objects.
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from kg.relations.types import AnnotatedDoc, Span
+from kg.relations.types import AnnotatedDoc, DocGraph, Span
 
 _TOKEN = re.compile(r"\[([^\[\]|]+)\|(PERSON|PLACE|ORG|EVENT|DATE|WORK|TITLE)(?:=([^\]]+))?\]")
 
@@ -41,3 +42,14 @@ def parse_markup(marked: str) -> tuple[str, list[Span]]:
 def annotated(marked: str, doc_id: str = "doc:test", doc_date: str | None = None) -> AnnotatedDoc:
     text, spans = parse_markup(marked)
     return AnnotatedDoc(doc_id=doc_id, text=text, mentions=spans, doc_date=doc_date)
+
+
+def named_relations(graph: DocGraph) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """The relations of a DocGraph as (type, source name, target name, properties), for tests and debugging."""
+    names = {c.local_id: c.name for c in graph.candidates}
+    return [(r.type, names[r.source], names[r.target], r.properties) for r in graph.relations]
+
+
+def has_relation(graph: DocGraph, rel_type: str, source: str, target: str, **props: Any) -> bool:
+    return any(t == rel_type and s == source and o == target and all(p.get(k) == v for k, v in props.items())
+               for t, s, o, p in named_relations(graph))

@@ -116,10 +116,15 @@ def extract_offices(b: GraphBuilder, coref: Coref) -> None:
                     target, title = _split_title(b, title)
                     if target is None:
                         context = [x for x in ms[:i] if x.type == "ORG"]
-                        if not context:
+                        earlier = [x for x in b.doc.mentions if x.type == "ORG" and x.end <= s.start]
+                        if context:
+                            target = b.candidate_for(context[-1])
+                            conf = min(conf, 0.6)
+                        elif earlier:
+                            target = b.candidate_for(earlier[-1])
+                            conf = min(conf, 0.5)
+                        else:
                             continue
-                        target = b.candidate_for(context[-1])
-                        conf = min(conf, 0.6)
                 prev_target = target
                 end = max([h.end for h in holders] + [title_span.end])
                 start = min([title_span.start] + ([org.start] if org else []))

@@ -75,18 +75,18 @@ def link_places(b: GraphBuilder) -> None:
         if cand.names[0] != div.name:
             b.rename(local, div.name, "short")
         if div.parent_code and cand.mentions:
-            parent = table.by_code[div.parent_code]
-            parent_local = b.implied("PLACE", parent.name, code=parent.code, level=parent.level)
+            up = table.by_code[div.parent_code]
+            parent_local = b.implied("PLACE", up.name, code=up.code, level=up.level)
             first = cand.mentions[0]
             s = _sentence_of(b, first)
             b.relate("PART_OF", local, parent_local, s, COMPONENT, 0.95, (first.start, first.end),
-                     source="admin_divisions")
+                     basis="admin_divisions")
     for local in b.candidates_of_type("PLACE"):
         div_code = b.get(local).properties.get("code")
         if div_code and not b.get(local).mentions:
             for d in table.chain(str(div_code))[1:2]:
                 b.relate("PART_OF", local, b.implied("PLACE", d.name, code=d.code, level=d.level),
-                         b.sentences[0], COMPONENT, 0.95, source="admin_divisions")
+                         b.sentences[0], COMPONENT, 0.95, basis="admin_divisions")
 
 
 def _sentence_of(b: GraphBuilder, m: Span) -> Sentence:
@@ -131,10 +131,9 @@ def complete_orgs(b: GraphBuilder) -> None:
         name = b.name(local)
         if len(name) >= 3 and name[0] in _LEVEL_CHARS and not admin_divisions().candidates(name[:2]):
             place = _context_place(b, name[0])
-            if place is None:
-                continue
-            b.rename(local, place + name[1:], "prefix_less")
-            name = place + name[1:]
+            if place is not None:
+                b.rename(local, place + name[1:], "prefix_less")
+                name = place + name[1:]
         for short, long in _ABBREVIATIONS:
             if name.endswith(short) and not name.endswith(long):
                 stem = name[: -len(short)]

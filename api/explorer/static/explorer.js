@@ -39,7 +39,7 @@
         sub.nodes.forEach(function (n) {
           if (nodes.get(n.id) === null) {
             nodes.add({ id: n.id, label: n.name, title: n.name + " · " + n.type + " · " + n.id, shape: "dot",
-                        size: 16, group: n.type, color: graph.colours[n.type] || "#cccccc" });
+                        size: 16, color: graph.colours[n.type] || "#cccccc" });
             added += 1;
           }
         });

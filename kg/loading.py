@@ -1,0 +1,105 @@
+"""Records → stores (``kg load``) and documents → records → stores (``kg build``).
+
+Every write is an idempotent upsert keyed on ids, so loading the same input twice changes
+nothing, and a load killed halfway and run again ends in the graph a clean run gives. Hand
+review decisions (``<data_dir>/review.csv``) are applied to the records on every load.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import TextIO
+
+from kg.ids import document_id
+from kg.models import DocumentRecord, Record, parse_record
+from kg.settings import Settings
+from kg.store.base import GraphStore, LoadStats
+
+BATCH_RECORDS = 5000
+
+
+class RecordsError(ValueError):
+    """A line of a records file that is not a valid record; the message names file and line."""
+
+
+def read_records(stream: TextIO, name: str = "<stdin>") -> Iterator[Record]:
+    for lineno, line in enumerate(stream, 1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            yield parse_record(json.loads(line))
+        except (ValueError, TypeError) as e:
+            first = str(e).splitlines()[0]
+            raise RecordsError(f"{name}:{lineno}: not a valid record ({first}); "
+                               "records come from `kg extract` (see docs/records.md)") from None
+
+
+def open_stores(settings: Settings) -> list[GraphStore]:
+    """The embedded store always; Neo4j too when ``KG_NEO4J_URI`` is set."""
+    from kg.store.rdf_store import OxigraphStore
+
+    stores: list[GraphStore] = [OxigraphStore.open(settings)]
+    if settings.uses_neo4j:
+        from kg.store.neo4j_store import Neo4jStore
+
+        stores.append(Neo4jStore.from_settings(settings))
+    return stores
+
+
+def document_text(record: DocumentRecord) -> str | None:
+    """The raw text of a document, re-read from its path when the file is still the same."""
+    from kg.documents import DocumentError, load_document
+
+    try:
+        raw = load_document(Path(record.path))
+    except (DocumentError, OSError):
+        return None
+    return raw.text if document_id(raw.text) == record.id else None
+
+
+def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    it = iter(records)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def load_records(
+    records: Iterable[Record],
+    stores: list[GraphStore],
+    *,
+    review_csv: Path | None = None,
+    texts: dict[str, str] | None = None,
+    progress: bool = True,
+) -> LoadStats:
+    """Write ``records`` into every store in batches; returns what was written."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if review_csv is not None and review_csv.exists():
+        from kg.review import apply_review
+
+        records = apply_review(list(records), review_csv)
+    total = LoadStats()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, disable=not progress, transient=True) as bar:
+        task = bar.add_task("loading records", total=None)
+        for batch in _batches(records, BATCH_RECORDS):
+            docs_text: dict[str, str] = {}
+            for rec in batch:
+                if isinstance(rec, DocumentRecord):
+                    text = (texts or {}).get(rec.id) or document_text(rec)
+                    if text is not None:
+                        docs_text[rec.id] = text
+            for store in stores:
+                stats = store.load(batch, documents_text=docs_text)
+                if store is stores[0]:
+                    total.documents += stats.documents
+                    total.entities += stats.entities
+                    total.relations += stats.relations
+                    total.mentions += stats.mentions
+                    total.seconds += stats.seconds
+            bar.advance(task, len(batch))
+    return total

@@ -1,0 +1,547 @@
+"""The embedded store: the RDF graph of ``kg.rdf_export`` in an on-disk pyoxigraph (RocksDB) store.
+
+Implements :class:`kg.store.base.GraphStore` with the same answers and orderings as the Neo4j store; also
+offers ``sparql()`` for the endpoint and ``rdflib_graph()``, an rdflib view (the oxrdflib "Oxigraph" store
+plugin), so the data is usable from rdflib. The ontology is kept in the named graph
+``https://w3id.org/gazetteer-kg/ontology``; instance data in the default graph.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import Graph
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+from kg.ids import mention_id
+from kg.models import EntityRecord, Evidence, MentionRecord, Record, RelationRecord
+from kg.rdf_export import XSD_STRING, Lit, Obj, TripleMaker, record_relation_id
+from kg.settings import get_settings
+from kg.store.base import EdgeView, EntityView, EventView, LoadStats, MentionView, NodeView, PathView, SearchHit, Subgraph
+from ontology.namespace import CLASS_ENTITY, ENTITY_CLASS, KG, ONTOLOGY_IRI, ONTOLOGY_TTL, PROPERTY_RELATION, iri_for, record_id_for
+
+DEFAULT = ox.DefaultGraph()
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+ONTOLOGY_GRAPH = ox.NamedNode(ONTOLOGY_IRI)
+PREFIXES: dict[str, str] = {
+    "kg": str(KG._NS), "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "owl": "http://www.w3.org/2002/07/owl#", "skos": "http://www.w3.org/2004/02/skos/core#",
+    "prov": "http://www.w3.org/ns/prov#", "schema": "https://schema.org/", "foaf": "http://xmlns.com/foaf/0.1/",
+    "time": "http://www.w3.org/2006/time#", "crm": "http://www.cidoc-crm.org/cidoc-crm/",
+}
+"""Prefixes every SPARQL query may use without declaring them."""
+BATCH = 5000
+BULK_MIN_QUADS = 20000
+EVENT_PARTICIPATION = ("ORGANISED", "PARTICIPATED_IN", "SPOKE_AT")
+
+
+def _nn(term: Any) -> ox.NamedNode:
+    return term if isinstance(term, ox.NamedNode) else ox.NamedNode(str(term))
+
+
+K = {name: _nn(getattr(KG, name)) for name in (
+    "recordId", "name", "alias", "pinyin", "propertiesJson", "subject", "object", "relationType", "evidence",
+    "doc", "start", "end", "sentence", "text", "refersTo", "confidence", "component", "timeSpan", "Relation",
+    "Document", "Mention",
+)}
+CLASS_OF = {_nn(cls): typ for cls, typ in CLASS_ENTITY.items()}
+RELATION_OF = {_nn(prop): typ for prop, typ in PROPERTY_RELATION.items()}
+
+
+def _ox_object(obj: Obj) -> ox.NamedNode | ox.Literal:
+    if isinstance(obj, Lit):
+        return ox.Literal(obj.lexical) if obj.datatype == XSD_STRING else ox.Literal(obj.lexical, datatype=ox.NamedNode(obj.datatype))
+    return ox.NamedNode(obj)
+
+
+def _merge_entities(old: EntityRecord, new: EntityRecord) -> EntityRecord:
+    return EntityRecord(id=new.id, type=new.type, name=new.name, aliases=sorted(set(old.aliases) | set(new.aliases)),
+                        properties={**old.properties, **new.properties})
+
+
+def _merge_relations(old: RelationRecord, new: RelationRecord) -> RelationRecord:
+    seen = {(e.doc, e.start, e.end): e for e in old.evidence}
+    for ev in new.evidence:
+        if ev.sentence is not None or (ev.doc, ev.start, ev.end) not in seen:
+            seen[(ev.doc, ev.start, ev.end)] = ev
+    return RelationRecord(type=new.type, source=new.source, target=new.target,
+                          properties={**old.properties, **new.properties},
+                          evidence=[seen[key] for key in sorted(seen)],
+                          confidence=new.confidence if new.confidence is not None else old.confidence,
+                          component=new.component or old.component)
+
+
+class OxigraphStore:
+    """GraphStore over an on-disk pyoxigraph store (default ``settings.data_dir / "oxigraph"``)."""
+
+    name = "oxigraph"
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else get_settings().data_dir / "oxigraph"
+        self.read_only = read_only
+        if read_only:
+            if not self.path.exists():
+                raise FileNotFoundError(f"no Oxigraph store at {self.path}; run `kg load` first or set KG_DATA_DIR")
+            self._store: ox.Store | None = ox.Store.read_only(str(self.path))
+        else:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._store = ox.Store(str(self.path))
+            self._ensure_ontology()
+        self._texts: dict[str, str | None] = {}
+        self.walk = GraphWalk(self._adjacent_edges, self._node_by_id)
+
+    @property
+    def store(self) -> ox.Store:
+        if self._store is None:
+            raise RuntimeError("this OxigraphStore is closed; open a new OxigraphStore(path)")
+        return self._store
+
+    def _ensure_ontology(self) -> None:
+        if not self.store.contains_named_graph(ONTOLOGY_GRAPH):
+            self.store.load(path=str(ONTOLOGY_TTL), format=ox.RdfFormat.TURTLE, to_graph=ONTOLOGY_GRAPH)
+
+    # ------------------------------------------------------------------ writing
+    def load(self, records: Iterable[Record], *, documents_text: dict[str, str] | None = None) -> LoadStats:
+        if self.read_only:
+            raise PermissionError(f"store {self.path} is open read-only; open OxigraphStore(path) to load")
+        began = time.perf_counter()
+        stats = LoadStats()
+        texts = dict(documents_text or {})
+        docs: set[str] = set(texts)
+        for doc_id, text in texts.items():
+            self._remove(iri_for(doc_id), K["text"])
+            self._texts.pop(doc_id, None)
+        maker = TripleMaker(documents_text=texts)
+        self._write(list(maker.prelude()))
+        batch: list[Record] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) >= BATCH:
+                self._load_batch(batch, maker, stats, docs)
+                batch = []
+        self._load_batch(batch, maker, stats, docs)
+        stats.documents = len(docs)
+        stats.seconds = time.perf_counter() - began
+        return stats
+
+    def _load_batch(self, batch: list[Record], maker: TripleMaker, stats: LoadStats, docs: set[str]) -> None:
+        entities: dict[str, EntityRecord] = {}
+        relations: dict[str, RelationRecord] = {}
+        others: list[Record] = []
+        for rec in batch:
+            if isinstance(rec, EntityRecord):
+                entities[rec.id] = _merge_entities(entities[rec.id], rec) if rec.id in entities else rec
+                stats.entities += 1
+            elif isinstance(rec, RelationRecord):
+                rid = record_relation_id(rec)
+                relations[rid] = _merge_relations(relations[rid], rec) if rid in relations else rec
+                stats.relations += 1
+            else:
+                others.append(rec)
+                if isinstance(rec, MentionRecord):
+                    stats.mentions += 1
+                    self._remove(iri_for(mention_id(rec.doc, rec.start, rec.end)))
+                else:
+                    docs.add(rec.id)
+                    for prop in ("path", "date", "sha256", "chars", "title"):
+                        self._remove(iri_for(rec.id), _nn(getattr(KG, prop)))
+        triples: list[tuple[str, str, Obj]] = []
+        for ent in entities.values():
+            old = self._entity_record(iri_for(ent.id))
+            if old is not None:
+                ent = _merge_entities(old, ent)
+                self._remove(iri_for(ent.id))
+            triples.extend(maker.entity(ent))
+        for rid, rel in relations.items():
+            old_rel = self._relation_record(iri_for(rid))
+            if old_rel is not None:
+                rel = _merge_relations(old_rel, rel)
+                self._remove(iri_for(rid))
+                self._remove(ox.NamedNode(str(iri_for(rid)) + "/time"))
+            triples.extend(maker.relation(rel))
+        for rec in others:
+            triples.extend(maker.triples(rec))
+        self._write(triples)
+
+    def _write(self, triples: list[tuple[str, str, Obj]]) -> None:
+        quads = [ox.Quad(ox.NamedNode(s), ox.NamedNode(p), _ox_object(o), DEFAULT) for s, p, o in triples]
+        if len(quads) >= BULK_MIN_QUADS:
+            self.store.bulk_extend(quads)
+        elif quads:
+            self.store.extend(quads)
+
+    def _remove(self, subject: Any, predicate: ox.NamedNode | None = None) -> None:
+        for quad in list(self.store.quads_for_pattern(_nn(subject), predicate, None, DEFAULT)):
+            self.store.remove(quad)
+
+    def clear(self) -> None:
+        self.store.clear()
+        self._texts.clear()
+        self._ensure_ontology()
+
+    def close(self) -> None:
+        if self._store is not None and not self.read_only:
+            self._store.flush()
+        self._store = None
+
+    # ------------------------------------------------------------------ reading helpers
+    def _values(self, subject: ox.NamedNode, predicate: ox.NamedNode) -> list[Any]:
+        return [q.object for q in self.store.quads_for_pattern(subject, predicate, None, DEFAULT)]
+
+    def _one(self, subject: ox.NamedNode, predicate: ox.NamedNode) -> str | None:
+        values = self._values(subject, predicate)
+        return str(values[0].value) if values else None
+
+    def _entity_record(self, iri: Any) -> EntityRecord | None:
+        node = self._node(_nn(iri))
+        if node is None:
+            return None
+        return EntityRecord(id=node.id, type=node.type, name=node.name,  # type: ignore[arg-type]
+                            aliases=node.aliases, properties=node.properties)
+
+    def _relation_record(self, iri: Any) -> RelationRecord | None:
+        edge = self._edge(_nn(iri))
+        if edge is None:
+            return None
+        return RelationRecord(type=edge.type, source=edge.source, target=edge.target,  # type: ignore[arg-type]
+                              properties=edge.properties, evidence=edge.evidence,
+                              confidence=edge.confidence, component=edge.component)
+
+    def _node(self, iri: ox.NamedNode) -> NodeView | None:
+        types, name, aliases, props, rid = [], None, [], {}, None
+        for q in self.store.quads_for_pattern(iri, None, None, DEFAULT):
+            p, o = q.predicate, q.object
+            if p == RDF_TYPE and o in CLASS_OF:
+                types.append(CLASS_OF[o])
+            elif p == K["name"]:
+                name = o.value
+            elif p == K["alias"]:
+                aliases.append(o.value)
+            elif p == K["propertiesJson"]:
+                props = json.loads(o.value)
+            elif p == K["recordId"]:
+                rid = o.value
+        if not types or name is None or rid is None:
+            return None
+        return NodeView(id=rid, type=types[0], name=name, aliases=sorted(aliases), properties=props)
+
+    def _node_by_id(self, entity_id: str) -> NodeView | None:
+        return self._node(_nn(iri_for(entity_id)))
+
+    def _edge(self, iri: ox.NamedNode) -> EdgeView | None:
+        fields: dict[str, Any] = {}
+        evidence: list[Evidence] = []
+        for q in self.store.quads_for_pattern(iri, None, None, DEFAULT):
+            p, o = q.predicate, q.object
+            if p == K["recordId"]:
+                fields["id"] = o.value
+            elif p == K["subject"]:
+                fields["source"] = record_id_for(o.value)
+            elif p == K["object"]:
+                fields["target"] = record_id_for(o.value)
+            elif p == K["relationType"] and o in RELATION_OF:
+                fields["type"] = RELATION_OF[o]
+            elif p == K["propertiesJson"]:
+                fields["properties"] = json.loads(o.value)
+            elif p == K["confidence"]:
+                fields["confidence"] = float(o.value)
+            elif p == K["component"]:
+                fields["component"] = o.value
+            elif p == K["evidence"]:
+                evidence.append(self._evidence(o))
+        if not {"id", "source", "target", "type"} <= fields.keys():
+            return None
+        evidence.sort(key=lambda e: (e.doc, e.start, e.end))
+        return EdgeView(evidence=evidence, **fields)
+
+    def _evidence(self, node: ox.NamedNode) -> Evidence:
+        doc, start, end = self._one(node, K["doc"]), self._one(node, K["start"]), self._one(node, K["end"])
+        return Evidence(doc=record_id_for(doc or ""), start=int(start or 0), end=int(end or 0),
+                        sentence=self._one(node, K["sentence"]))
+
+    def _adjacent_edges(self, entity_id: str) -> list[EdgeView]:
+        iri = _nn(iri_for(entity_id))
+        rels = {q.subject for p in (K["subject"], K["object"]) for q in self.store.quads_for_pattern(None, p, iri, DEFAULT)}
+        edges = [e for e in (self._edge(r) for r in rels) if e is not None]
+        return sorted(edges, key=lambda e: e.id)
+
+    def document_text(self, doc_id: str) -> str | None:
+        if doc_id not in self._texts:
+            if len(self._texts) > 256:
+                self._texts.clear()
+            self._texts[doc_id] = self._one(_nn(iri_for(doc_id)), K["text"])
+        return self._texts[doc_id]
+
+    def _mentions(self, iri: ox.NamedNode) -> list[MentionView]:
+        views = []
+        for q in self.store.quads_for_pattern(None, K["refersTo"], iri, DEFAULT):
+            m = q.subject
+            doc = record_id_for(self._one(m, K["doc"]) or "")
+            start, end = int(self._one(m, K["start"]) or 0), int(self._one(m, K["end"]) or 0)
+            text = self.document_text(doc)
+            sentence, sentence_start = sentence_around(text, start, end) if text is not None else (None, None)
+            views.append(MentionView(doc=doc, start=start, end=end, text=self._one(m, K["text"]) or "",
+                                     sentence=sentence, sentence_start=sentence_start))
+        return sorted(views, key=lambda v: (v.doc, v.start, v.end))
+
+    # ------------------------------------------------------------------ GraphStore reads
+    def counts(self) -> dict[str, int]:
+        classes = " ".join(f"<{c}>" for c in ENTITY_CLASS.values())
+        queries = {
+            "entities": f"SELECT (COUNT(?x) AS ?n) WHERE {{ VALUES ?c {{ {classes} }} ?x a ?c }}",
+            "relations": "SELECT (COUNT(?x) AS ?n) WHERE { ?x a kg:Relation }",
+            "documents": "SELECT (COUNT(?x) AS ?n) WHERE { ?x a kg:Document }",
+            "mentions": "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x kg:refersTo ?e }",
+        }
+        return {key: int(next(iter(self.sparql(q)))["n"].value) for key, q in queries.items()}  # type: ignore[call-overload]
+
+    def get_entity(self, entity_id: str) -> EntityView | None:
+        iri = _nn(iri_for(entity_id))
+        node = self._node(iri)
+        if node is None:
+            return None
+        relations = sorted(self._adjacent_edges(entity_id), key=lambda e: (e.type, e.source, e.target, e.id))
+        neighbours = []
+        for edge in relations:
+            other = self._node_by_id(edge.target if edge.source == entity_id else edge.source)
+            if other is not None:
+                neighbours.append(other)
+        return EntityView(**node.model_dump(), relations=relations, neighbours=neighbours, mentions=self._mentions(iri))
+
+    def search(self, query: str, *, entity_type: str | None = None, limit: int = 20, offset: int = 0) -> list[SearchHit]:
+        needle = " ".join(query.strip().lower().split())
+        if not needle:
+            return []
+        classes = [ENTITY_CLASS[entity_type]] if entity_type else list(ENTITY_CLASS.values())
+        values = " ".join(f"<{c}>" for c in classes)
+        rows = self.sparql(
+            f"SELECT ?e ?p ?label WHERE {{ VALUES ?p {{ kg:name kg:alias kg:pinyin }} VALUES ?c {{ {values} }} "
+            f"?e a ?c ; ?p ?label . FILTER(CONTAINS(LCASE(STR(?label)), {ox.Literal(needle)})) }}"
+        )
+        found: dict[str, list[tuple[str, str]]] = {}
+        for row in rows:  # type: ignore[union-attr]
+            found.setdefault(row["e"].value, []).append((row["p"].value.rsplit("#", 1)[1], row["label"].value))
+        hits = []
+        for iri, labels in found.items():
+            node = self._node(ox.NamedNode(iri))
+            if node is not None:
+                rank, matched = rank_match(needle, labels)
+                hits.append((rank, node.name, node.id, SearchHit(entity=node, score=SCORES[rank], matched=matched)))
+        hits.sort(key=lambda h: (h[0], h[1], h[2]))
+        return [h[3] for h in hits[offset:offset + limit]]
+
+    def neighbours(self, entity_id: str, *, depth: int = 1, relation_types: list[str] | None = None,
+                   entity_types: list[str] | None = None, limit: int = 200) -> Subgraph:
+        return self.walk.neighbours(entity_id, depth=depth, relation_types=relation_types,
+                                    entity_types=entity_types, limit=limit)
+
+    def paths(self, source: str, target: str, *, k: int = 3, max_hops: int = 4) -> list[PathView]:
+        return self.walk.paths(source, target, k=k, max_hops=max_hops)
+
+    def events(self, entity_id: str) -> list[EventView]:
+        return self.walk.events(entity_id)
+
+    def all_entities(self) -> Iterator[NodeView]:
+        values = " ".join(f"<{c}>" for c in ENTITY_CLASS.values())
+        rows = self.sparql(f"SELECT ?x WHERE {{ VALUES ?c {{ {values} }} ?x a ?c ; kg:recordId ?id }} ORDER BY ?id")
+        for row in list(rows):  # type: ignore[call-overload]
+            node = self._node(row["x"])
+            if node is not None:
+                yield node
+
+    def all_relations(self) -> Iterator[EdgeView]:
+        for row in list(self.sparql("SELECT ?x WHERE { ?x a kg:Relation ; kg:recordId ?id } ORDER BY ?id")):  # type: ignore[call-overload]
+            edge = self._edge(row["x"])
+            if edge is not None:
+                yield edge
+
+    # ------------------------------------------------------------------ RDF access
+    def sparql(self, query: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        """Run SPARQL in-process (no time limit: the HTTP endpoint goes through ``kg.store.sparql_guard``)."""
+        return self.store.query(query, prefixes=PREFIXES)
+
+    def rdflib_graph(self) -> Graph:
+        """The default graph as an rdflib ``Graph`` backed by this store (oxrdflib): usable from rdflib."""
+        from oxrdflib import OxigraphStore as RdflibOxigraphStore
+
+        return Graph(store=RdflibOxigraphStore(store=self.store), identifier=DATASET_DEFAULT_GRAPH_ID)
+
+    def export_native(self, path: Path, kind: str) -> int:
+        """Dump the default graph as N-Triples or Turtle straight from the store; returns the triple count."""
+        fmt = ox.RdfFormat.N_TRIPLES if kind == "nt" else ox.RdfFormat.TURTLE
+        self.store.dump(output=str(path), format=fmt, from_graph=DEFAULT,
+                        prefixes=None if kind == "nt" else dict(PREFIXES))
+        rows = self.sparql("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        return int(next(iter(rows))["n"].value)  # type: ignore[call-overload]
+
+
+SCORES = {0: 1.0, 1: 0.9, 2: 0.7, 3: 0.5}
+"""Search scores: exact name, exact alias or pinyin, prefix, substring."""
+
+
+def rank_match(needle: str, labels: list[tuple[str, str]]) -> tuple[int, str]:
+    """Best (rank, matched label) of an entity's labels (``(kind, label)`` with kind name/alias/pinyin)."""
+    order = {"name": 0, "alias": 1, "pinyin": 2}
+    best: tuple[int, int, str] | None = None
+    for kind, label in labels:
+        low = label.lower()
+        if low == needle:
+            rank = 0 if kind == "name" else 1
+        elif low.startswith(needle):
+            rank = 2
+        else:
+            rank = 3
+        candidate = (rank, order[kind], label)
+        if best is None or candidate < best:
+            best = candidate
+    assert best is not None
+    return best[0], best[2]
+
+
+
+SENTENCE_END = "。！？!?\n"
+CLOSERS = "”’」』）)》\"'"
+
+
+def sentence_around(text: str, start: int, end: int) -> tuple[str, int]:
+    """The sentence holding ``text[start:end]`` and its raw offset: the span between the sentence-final
+    punctuation (。！？!? or a newline) before ``start`` and the first one at or after ``end`` (with any
+    closing quotes after it), whitespace trimmed."""
+    begin = max(text.rfind(ch, 0, start) for ch in SENTENCE_END) + 1
+    stop = len(text)
+    for i in range(max(end, begin), len(text)):
+        if text[i] in SENTENCE_END:
+            stop = i + 1
+            while stop < len(text) and text[stop] in CLOSERS:
+                stop += 1
+            break
+    while begin < start and text[begin].isspace():
+        begin += 1
+    return text[begin:stop].rstrip(), begin
+
+
+class GraphWalk:
+    """Neighbourhoods, paths and events over an adjacency function (store-agnostic, deterministic)."""
+
+    def __init__(self, adjacent: Callable[[str], list[EdgeView]], node: Callable[[str], NodeView | None]) -> None:
+        self.adjacent = adjacent
+        self.node = node
+
+    def neighbours(self, entity_id: str, *, depth: int, relation_types: list[str] | None,
+                   entity_types: list[str] | None, limit: int) -> Subgraph:
+        """Breadth-first by hop, ids ascending within a hop, until ``limit`` nodes; excluded types are not crossed."""
+        start = self.node(entity_id)
+        if start is None or limit < 1:
+            return Subgraph()
+        nodes = {entity_id: start}
+        edges: dict[str, EdgeView] = {}
+        frontier = [entity_id]
+        for _ in range(max(depth, 0)):
+            found: dict[str, NodeView] = {}
+            for current in frontier:
+                for edge in self._edges(current, relation_types):
+                    other = edge.target if edge.source == current else edge.source
+                    if other in nodes or other in found:
+                        continue
+                    view = self.node(other)
+                    if view is not None and (not entity_types or view.type in entity_types):
+                        found[other] = view
+            frontier = []
+            for other in sorted(found):
+                if len(nodes) >= limit:
+                    break
+                nodes[other] = found[other]
+                frontier.append(other)
+            if not frontier:
+                break
+        for current in nodes:
+            for edge in self._edges(current, relation_types):
+                if edge.source in nodes and edge.target in nodes:
+                    edges[edge.id] = edge
+        return Subgraph(nodes=[nodes[k] for k in sorted(nodes)], edges=[edges[k] for k in sorted(edges)])
+
+    def _edges(self, entity_id: str, relation_types: list[str] | None) -> list[EdgeView]:
+        return [e for e in self.adjacent(entity_id) if not relation_types or e.type in relation_types]
+
+    def paths(self, source: str, target: str, *, k: int, max_hops: int) -> list[PathView]:
+        """Up to ``k`` shortest simple paths (undirected), shortest first, ties by the node id sequence;
+        between two consecutive nodes the edge with the smallest id is used."""
+        src, dst = self.node(source), self.node(target)
+        if src is None or dst is None or k < 1:
+            return []
+        if source == target:
+            return [PathView(nodes=[src], edges=[])]
+        adjacency: dict[str, dict[str, EdgeView]] = {}
+
+        def links(n: str) -> dict[str, EdgeView]:
+            if n not in adjacency:
+                best: dict[str, EdgeView] = {}
+                for e in self.adjacent(n):
+                    other = e.target if e.source == n else e.source
+                    if other != n and (other not in best or e.id < best[other].id):
+                        best[other] = e
+                adjacency[n] = best
+            return adjacency[n]
+
+        dist = {target: 0}
+        level = [target]
+        for hop in range(1, max_hops + 1):
+            level = [o for n in level for o in links(n) if o not in dist]
+            for o in level:
+                dist.setdefault(o, hop)
+            level = sorted(set(level))
+        if source not in dist:
+            return []
+        found: list[list[str]] = []
+        for length in range(dist[source], max_hops + 1):
+            batch: list[list[str]] = []
+            stack = [[source]]
+            while stack:
+                path = stack.pop()
+                left = length - (len(path) - 1)
+                if path[-1] == target:
+                    if left == 0:
+                        batch.append(path)
+                    continue
+                for nxt in links(path[-1]):
+                    if nxt not in path and dist.get(nxt, max_hops + 1) <= left - 1:
+                        stack.append(path + [nxt])
+            found.extend(sorted(batch))
+            if len(found) >= k:
+                break
+        views = []
+        for path in found[:k]:
+            nodes = [self.node(n) for n in path]
+            views.append(PathView(nodes=[n for n in nodes if n is not None],
+                                  edges=[links(a)[b] for a, b in zip(path, path[1:])]))
+        return views
+
+    def events(self, entity_id: str) -> list[EventView]:
+        """The entity itself if it is a dated event (role ``self``), and every dated event linked to it by a
+        relation (role = relation type; one view per relation), sorted by (date, event id, role)."""
+        me = self.node(entity_id)
+        if me is None:
+            return []
+        views = []
+        if me.type == "EVENT" and me.properties.get("date"):
+            views.append(EventView(event=me, date=str(me.properties["date"]), role="self",
+                                   participants=self._participants(entity_id)))
+        for edge in self.adjacent(entity_id):
+            other = edge.target if edge.source == entity_id else edge.source
+            event = self.node(other) if other != entity_id else None
+            if event is not None and event.type == "EVENT" and event.properties.get("date"):
+                views.append(EventView(event=event, date=str(event.properties["date"]), role=edge.type,
+                                       participants=self._participants(other), evidence=edge.evidence))
+        return sorted(views, key=lambda v: (v.date, v.event.id, v.role))
+
+    def _participants(self, event_id: str) -> list[NodeView]:
+        """Entities that organised, took part in or spoke at the event, by id."""
+        ids = {e.source if e.target == event_id else e.target
+               for e in self.adjacent(event_id) if e.type in EVENT_PARTICIPATION}
+        return [n for n in (self.node(i) for i in sorted(ids)) if n is not None]

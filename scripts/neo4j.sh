@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# A real Neo4j 5.26 LTS community server for development and CI, built from Maven Central jars.
+#
+#   scripts/neo4j.sh install   resolve the server jars (cached in ~/.m2 and .neo4j/lib), write conf, set password
+#   scripts/neo4j.sh start     install if needed, start the server, wait until Bolt answers
+#   scripts/neo4j.sh stop      stop it (no-op when not running)
+#   scripts/neo4j.sh status    exit 0 when running and Bolt answers, 3 otherwise
+#   scripts/neo4j.sh uri       print KG_NEO4J_URI=… KG_NEO4J_USER=… KG_NEO4J_PASSWORD=… lines
+#   scripts/neo4j.sh admin …   run neo4j-admin of this installation (e.g. `admin database import full …`)
+#   scripts/neo4j.sh reset     stop and delete the data (keeps the jars); the next start begins empty
+#
+# The jars are exactly those of the tarball's lib/ (org.neo4j:neo4j and its runtime dependencies); the server
+# runs through the distribution's own launcher classes (Neo4jCommand → CommunityEntryPoint), so this is the
+# same server process as `bin/neo4j start`. No APOC or other plugin is installed.
+#
+# Environment: KG_NEO4J_PASSWORD (else a generated one kept in .neo4j/password, mode 0600),
+# KG_NEO4J_BOLT_PORT (7687), KG_NEO4J_VERSION (5.26.16), KG_NEO4J_HEAP (1g), KG_NEO4J_PAGECACHE (256m),
+# KG_NEO4J_START_TIMEOUT seconds (180), KG_NEO4J_HOME (<repo>/.neo4j), JAVA_HOME (else `java` on PATH).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VERSION="${KG_NEO4J_VERSION:-5.26.16}"
+HOME_DIR="${KG_NEO4J_HOME:-$ROOT/.neo4j}"
+PORT="${KG_NEO4J_BOLT_PORT:-7687}"
+HEAP="${KG_NEO4J_HEAP:-1g}"
+PAGECACHE="${KG_NEO4J_PAGECACHE:-256m}"
+TIMEOUT="${KG_NEO4J_START_TIMEOUT:-180}"
+USER_NAME="neo4j"
+PW_FILE="$HOME_DIR/password"
+PID_FILE="$HOME_DIR/run/neo4j.pid"
+LOG_FILE="$HOME_DIR/logs/neo4j.log"
+
+die() { echo "neo4j.sh: $*" >&2; exit 1; }
+
+java_bin() {
+  local java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+  command -v "$java" >/dev/null 2>&1 || die "no java found; install a JDK 17 or 21 (apt-get install openjdk-17-jdk-headless) or set JAVA_HOME"
+  local major
+  major="$("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+  [[ "$major" == "17" || "$major" == "21" ]] || die "Neo4j 5.26 needs Java 17 or 21, found $major; set JAVA_HOME to a JDK 17 or 21"
+  echo "$java"
+}
+
+neo4j_java() {  # run a class of the installed distribution with its environment
+  local cls="$1"; shift
+  NEO4J_HOME="$HOME_DIR" NEO4J_CONF="$HOME_DIR/conf" JAVA_CMD="$(java_bin)" \
+    "$(java_bin)" -Xmx512m -cp "$HOME_DIR/lib/*" "$cls" "$@"
+}
+
+installed() { [[ -f "$HOME_DIR/lib/.complete-$VERSION" ]]; }
+
+write_conf() {
+  mkdir -p "$HOME_DIR"/{conf,data,logs,run,plugins,import,licenses}
+  cat >"$HOME_DIR/conf/neo4j.conf" <<EOF
+# Written by scripts/neo4j.sh; edits are overwritten on the next install/start.
+server.directories.import=$HOME_DIR/import
+server.default_listen_address=127.0.0.1
+server.default_advertised_address=127.0.0.1
+server.bolt.enabled=true
+server.bolt.listen_address=127.0.0.1:$PORT
+server.bolt.tls_level=DISABLED
+server.http.enabled=false
+server.https.enabled=false
+server.memory.heap.initial_size=256m
+server.memory.heap.max_size=$HEAP
+server.memory.pagecache.size=$PAGECACHE
+dbms.memory.transaction.total.max=512m
+dbms.security.auth_enabled=true
+dbms.security.allow_csv_import_from_file_urls=false
+dbms.usage_report.enabled=false
+db.transaction.timeout=120s
+db.tx_log.rotation.retention_policy=100M size
+server.jvm.additional=-XX:+UseG1GC
+server.jvm.additional=-XX:-OmitStackTraceInFastThrow
+server.jvm.additional=-XX:+ExitOnOutOfMemoryError
+server.jvm.additional=-Djdk.nio.maxCachedBufferSize=1024
+server.jvm.additional=-Dio.netty.tryReflectionSetAccessible=true
+server.jvm.additional=-XX:+UnlockDiagnosticVMOptions
+server.jvm.additional=-XX:+DebugNonSafepoints
+EOF
+}
+
+initialised() { [[ -d "$HOME_DIR/data/databases/system" ]]; }
+
+password() {  # the password of this installation's neo4j user, created on first use
+  if [[ -n "${KG_NEO4J_PASSWORD:-}" ]]; then
+    if [[ -f "$PW_FILE" ]] && initialised && [[ "$(cat "$PW_FILE")" != "$KG_NEO4J_PASSWORD" ]]; then
+      die "KG_NEO4J_PASSWORD differs from the password this server was initialised with; unset it, or run 'scripts/neo4j.sh reset' to start over"
+    fi
+    echo "$KG_NEO4J_PASSWORD"
+  elif [[ -f "$PW_FILE" ]]; then
+    cat "$PW_FILE"
+  else
+    (umask 077; head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24 >"$PW_FILE")
+    cat "$PW_FILE"
+  fi
+}
+
+cmd_install() {
+  mkdir -p "$HOME_DIR"
+  if ! installed; then
+    command -v mvn >/dev/null 2>&1 || die "mvn not found; install Maven (apt-get install maven)"
+    echo "neo4j.sh: resolving Neo4j $VERSION jars from Maven Central (cached in ~/.m2) ..." >&2
+    rm -rf "$HOME_DIR/lib"
+    mvn -B -q -f "$ROOT/scripts/neo4j/pom.xml" -Dneo4j.version="$VERSION" \
+      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$HOME_DIR/lib" >&2 \
+      || die "could not resolve org.neo4j:neo4j:$VERSION from Maven Central; check network access to Maven Central"
+    touch "$HOME_DIR/lib/.complete-$VERSION"
+  fi
+  write_conf
+  local pw
+  pw="$(password)"
+  [[ ${#pw} -ge 8 ]] || die "the Neo4j password must have at least 8 characters; set KG_NEO4J_PASSWORD accordingly"
+  if ! initialised; then
+    (umask 077; printf '%s' "$pw" >"$PW_FILE")
+    rm -f "$HOME_DIR/data/dbms/auth.ini"
+    neo4j_java org.neo4j.server.startup.Neo4jAdminCommand dbms set-initial-password "$pw" >/dev/null \
+      || die "neo4j-admin dbms set-initial-password failed; see the output above"
+  fi
+  chmod 600 "$PW_FILE"
+  echo "neo4j.sh: Neo4j $VERSION installed in $HOME_DIR" >&2
+}
+
+pid_alive() { [[ -f "$PID_FILE" ]] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; }
+
+bolt_answers() {  # a Bolt handshake: magic 0x6060B017 then four proposed versions; any non-zero reply is a yes
+  local py
+  py="$(command -v python3 || true)"
+  [[ -n "$py" ]] || { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; return; }
+  "$py" - "$PORT" <<'EOF'
+import socket, sys
+try:
+    with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2) as s:
+        s.sendall(b"\x60\x60\xb0\x17" + b"\x00\x00\x04\x05" + b"\x00" * 12)
+        reply = s.recv(4)
+    sys.exit(0 if len(reply) == 4 and reply != b"\x00" * 4 else 1)
+except OSError:
+    sys.exit(1)
+EOF
+}
+
+cmd_start() {
+  installed || cmd_install
+  write_conf
+  password >/dev/null
+  if pid_alive; then
+    if bolt_answers; then echo "neo4j.sh: already running (pid $(cat "$PID_FILE")) on bolt://127.0.0.1:$PORT" >&2; return 0; fi
+  else
+    if bolt_answers; then die "port $PORT already answers Bolt but not from this installation; stop that server or set KG_NEO4J_BOLT_PORT"; fi
+    neo4j_java org.neo4j.server.startup.Neo4jCommand start >"$HOME_DIR/logs/start.out" 2>&1 \
+      || { cat "$HOME_DIR/logs/start.out" >&2; die "Neo4j failed to start; see $HOME_DIR/logs/start.out and $LOG_FILE"; }
+  fi
+  local waited=0
+  until bolt_answers; do
+    if ! pid_alive; then tail -n 30 "$LOG_FILE" >&2 2>/dev/null || true; die "Neo4j exited during start-up; see $LOG_FILE"; fi
+    if (( waited >= TIMEOUT )); then
+      tail -n 30 "$LOG_FILE" >&2 2>/dev/null || true
+      die "Neo4j did not answer on bolt://127.0.0.1:$PORT within ${TIMEOUT}s; see $LOG_FILE (raise KG_NEO4J_START_TIMEOUT on a slow machine)"
+    fi
+    sleep 1; waited=$((waited + 1))
+  done
+  echo "neo4j.sh: Neo4j $VERSION answers on bolt://127.0.0.1:$PORT (pid $(cat "$PID_FILE"), ${waited}s)" >&2
+}
+
+cmd_stop() {
+  if ! pid_alive; then echo "neo4j.sh: not running" >&2; rm -f "$PID_FILE"; return 0; fi
+  neo4j_java org.neo4j.server.startup.Neo4jCommand stop >&2 || die "Neo4j did not stop; pid $(cat "$PID_FILE"), see $LOG_FILE"
+}
+
+cmd_status() {
+  if pid_alive && bolt_answers; then
+    echo "running: pid $(cat "$PID_FILE"), bolt://127.0.0.1:$PORT, Neo4j $VERSION, home $HOME_DIR"
+  else
+    echo "not running (home $HOME_DIR)"; exit 3
+  fi
+}
+
+cmd_uri() {
+  [[ -f "$PW_FILE" || -n "${KG_NEO4J_PASSWORD:-}" ]] || die "no password yet; run 'scripts/neo4j.sh install' first"
+  printf 'KG_NEO4J_URI=%s\nKG_NEO4J_USER=%s\nKG_NEO4J_PASSWORD=%q\n' "bolt://127.0.0.1:$PORT" "$USER_NAME" "$(password)"
+}
+
+cmd_admin() {
+  installed || die "not installed; run 'scripts/neo4j.sh install' first"
+  neo4j_java org.neo4j.server.startup.Neo4jAdminCommand "$@"
+}
+
+cmd_reset() {
+  cmd_stop
+  rm -rf "$HOME_DIR/data" "$HOME_DIR/logs" "$HOME_DIR/run"
+  [[ -n "${KG_NEO4J_PASSWORD:-}" ]] || rm -f "$PW_FILE"
+  echo "neo4j.sh: data removed from $HOME_DIR" >&2
+}
+
+case "${1:-}" in
+  install) cmd_install ;;
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  uri) cmd_uri ;;
+  admin) shift; cmd_admin "$@" ;;
+  reset) cmd_reset ;;
+  *) echo "usage: scripts/neo4j.sh install|start|stop|status|uri|admin ARGS…|reset" >&2; exit 2 ;;
+esac
