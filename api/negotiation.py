@@ -10,7 +10,7 @@ RESULT_TYPES = (
     "text/csv",
     "text/tab-separated-values",
 )
-GRAPH_TYPES = ("text/turtle", "application/ld+json", "application/n-triples")
+GRAPH_TYPES = ("text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml")
 ALL_TYPES = RESULT_TYPES + GRAPH_TYPES + ("application/json", "application/xml")
 
 FORMATS: dict[str, str] = {
@@ -27,6 +27,7 @@ FORMATS: dict[str, str] = {
     "nt": "application/n-triples",
     "ntriples": "application/n-triples",
     "n-triples": "application/n-triples",
+    "rdfxml": "application/rdf+xml",
 }
 FORMATS.update({media: media for media in ALL_TYPES})
 

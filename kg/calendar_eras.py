@@ -1,4 +1,4 @@
-"""Reign-era (年号) table, Chinese numerals and lunar-calendar conversion for :mod:`kg.dates`.
+"""Reign-era (年号) table, Chinese numerals, lunar conversion and the date grammar behind :mod:`kg.dates`.
 
 Years inside this module are *astronomical* (1 BCE = 0, 2 BCE = -1); the TSV stores historical
 years (negative = BCE, no year 0) because that is how reference tables print them.
@@ -99,11 +99,24 @@ def load_eras() -> tuple[ReignEra, ...]:
             header_seen = True
             continue
         if len(cells) != 6:
-            raise ValueError(f"{ERA_TABLE}:{line_no}: expected 6 tab-separated columns, got {len(cells)}; fix the row")
+            raise ValueError(f"{ERA_TABLE}:{line_no}: expected 6 tab-separated columns, got {len(cells)}; "
+                             "fix that row")
         dynasty, era, trad, emperor, first, last = cells
         rows.append(ReignEra(dynasty, era, trad or era, emperor, historical_to_astronomical(int(first)),
                              historical_to_astronomical(int(last))))
     return tuple(rows)
+
+
+_VARIANT_CHARS = {"曆": "歷厯歴", "啓": "啟", "會": "㑹"}
+
+
+def _variants(name: str) -> set[str]:
+    """Variant spellings common in woodblock-era texts, e.g. 萬厯 beside 萬曆."""
+    found = set()
+    for char, variants in _VARIANT_CHARS.items():
+        if char in name:
+            found |= {name.replace(char, v) for v in variants}
+    return found
 
 
 @lru_cache(maxsize=1)
@@ -111,7 +124,7 @@ def eras_by_name() -> dict[str, tuple[ReignEra, ...]]:
     """Era name (simplified or traditional, plus 中华民国/中華民國) -> rows, oldest first."""
     index: dict[str, list[ReignEra]] = {}
     for row in load_eras():
-        for name in {row.era, row.traditional}:
+        for name in {row.era, row.traditional, *_variants(row.traditional)}:
             index.setdefault(name, []).append(row)
         if row.dynasty == "中华民国":
             for name in ("中华民国", "中華民國"):
@@ -124,9 +137,10 @@ def resolve_era(
 ) -> tuple[ReignEra, tuple[ReignEra, ...]] | None:
     """Pick the row for an era name; returns (chosen, other candidates).
 
-    Rule for a name shared by several rows (e.g. 大安 of Liao and Jin, 至元 twice in Yuan): keep only rows of
-    the prefixed dynasty, and (given ``era_year``) rows that had that many years; then, with a ``context_year``, the row whose span is nearest to it; otherwise the most
-    recent row (local gazetteers are mostly late-imperial). The others are returned so callers can flag them.
+    Rule for a name shared by several rows (e.g. 大安 of Liao and Jin, 至元 twice in Yuan): keep the rows of
+    the prefixed dynasty and (given ``era_year``) those that had that many years; then, with a ``context_year``,
+    the row nearest to it, otherwise the most recent row (local gazetteers are mostly late-imperial).
+    The other candidates are returned so callers can flag the ambiguity.
     """
     rows = eras_by_name().get(name, ())
     if dynasty_prefix is not None:
@@ -192,7 +206,7 @@ def month_number(text: str) -> int | None:
     """'正' 1, '元' 1, '冬' 11, '腊' 12, '十二' 12, '08' 8; None outside 1..12."""
     value = _MONTH_WORDS.get(text)
     if value is None:
-        value = cn_int(text)
+        value = cn_int(text.replace("有", ""))
     return value if value is not None and 1 <= value <= 12 else None
 
 
@@ -202,7 +216,7 @@ def day_number(text: str) -> int | None:
     return value if value is not None and 1 <= value <= 31 else None
 
 
-def gregorian_days_in_month(year: int, month: int) -> int:
+def gregorian_days_in_month(year: int, month: int) -> int:  # proleptic; years < 1 use a same-cycle proxy
     return calendar.monthrange(year if year >= 1 else 2000 + year % 400, month)[1]
 
 
@@ -235,15 +249,15 @@ def iso_ymd(ymd: YMD) -> str:
 SEASON_MONTHS = {"春": (3, 5), "夏": (6, 8), "秋": (9, 11), "冬": (12, 14)}
 LUNAR_SEASON_MONTHS = {"春": (1, 3), "夏": (4, 6), "秋": (7, 9), "冬": (10, 12)}
 YMOD_MONTHS = {"上半年": (1, 6, False), "下半年": (7, 12, False), "初": (1, 2, True), "底": (11, 12, True),
-                "末": (11, 12, True)}
+               "末": (11, 12, True)}
 XUN_DAYS = {"上旬": (1, 10, False), "中旬": (11, 20, False), "下旬": (21, 31, False), "初": (1, 10, True),
-             "底": (21, 31, True), "末": (21, 31, True)}
-CENTURY_MODS = {"初": (1, 20), "初期": (1, 20), "前期": (1, 20), "早期": (1, 20), "中期": (31, 70), "中叶": (31, 70),
-                "中葉": (31, 70), "末": (81, 100), "末期": (81, 100), "后期": (81, 100), "後期": (81, 100),
-                "晚期": (81, 100), "上半叶": (1, 50), "上半葉": (1, 50), "下半叶": (51, 100), "下半葉": (51, 100)}
-DECADE_MODS = {"初": (0, 3), "初期": (0, 3), "前期": (0, 3), "早期": (0, 3), "中期": (3, 6), "中叶": (3, 6),
-                "中葉": (3, 6), "末": (7, 9), "末期": (7, 9), "后期": (7, 9), "後期": (7, 9), "晚期": (7, 9),
-                "上半叶": (0, 4), "上半葉": (0, 4), "下半叶": (5, 9), "下半葉": (5, 9)}
+            "底": (21, 31, True), "末": (21, 31, True)}
+_MOD_WORDS = {"初": "初 初期 前期 早期", "中": "中期 中叶 中葉", "末": "末 末期 后期 後期 晚期", "上半": "上半叶 上半葉",
+              "下半": "下半叶 下半葉"}
+CENTURY_MODS = {w: r for k, r in {"初": (1, 20), "中": (31, 70), "末": (81, 100), "上半": (1, 50),
+                                  "下半": (51, 100)}.items() for w in _MOD_WORDS[k].split()}
+DECADE_MODS = {w: r for k, r in {"初": (0, 3), "中": (3, 6), "末": (7, 9), "上半": (0, 4), "下半": (5, 9)}.items()
+               for w in _MOD_WORDS[k].split()}
 
 
 # --- Date grammar (regex sources built from the era table) -----------------------------------------
@@ -277,30 +291,42 @@ PAT_ERA_YEAR = rf"(?:(?:元|[一二三四五六七八九十廿卅]{{1,3}}|\d{{1,
 PAT_PERIOD = r"(?:年间|年間|初年|末年|中叶|中葉|初期|中期|末期|后期|後期|前期|晚期|早期|时期|時期)"
 PAT_AR_YEAR = r"(?<![\d.])(?<!近)(?<!约)(?<!約)(?<!达)(?<!逾)(?:1\d{3}|20\d{2})"
 PAT_GYEAR = rf"(?:(?:公元|西元)前?\d{{1,4}}|{PAT_AR_YEAR}|(?<![{PAT_CN}十])[{PAT_CN}]{{4}})年(?!历史|歷史|之久)"
-PAT_RELY = r"(?:同年|次年|翌年|当年|當年|是年|本年|今年|去年|前年|明年|上年|该年|該年)(?![龄齡级級纪紀])"
+PAT_RELY = (r"(?:同年|次年|翌年|当年|當年|是年|是岁|是歲|是歳|其年|本年|今年|去年|前年|明年|上年|该年|該年)"
+            r"(?![龄齡级級纪紀])")
 PAT_RELM = r"(?:本月|上个月|上個月|下个月|下個月|上月|下月)"
-PAT_MONTH = rf"(?:(?:闰|閏)?(?:正|腊|臘|冬|元|十[一二]|(?<![{PAT_CN}十])[一二三四五六七八九十])|(?<!\d)(?:1[0-2]|0?[1-9]))月"
+PAT_MONTH = (rf"(?:(?:闰|閏)?(?:正|腊|臘|冬|元|十有?[一二]|(?<![{PAT_CN}十])[一二三四五六七八九十])"
+             rf"|(?<!\d)(?:1[0-2]|0?[1-9]))月")
 PAT_DAY = (r"(?:初(?:十|[一二三四五六七八九])日?|(?:[二三]十[一二三四五六七八九]?|十[一二三四五六七八九]?|廿[一二三四五六七八九]?"
         r"|卅一?|[一二三四五六七八九])[日号號]|(?:3[01]|[12]\d|0?[1-9])[日号號])")
 PAT_DAYRANGE = rf"(?:\d{{1,2}}{PAT_CONN}\d{{1,2}}[日号號])"
 PAT_XUN = r"(?:上旬|中旬|下旬|底|末|初(?![步次期中级級等始]))"
 PAT_SEASON = r"(?:春|夏|秋|冬)(?:季|天)?"
 PAT_YMOD = r"(?:上半年|下半年|底|末|初(?![步次期中级級等始]))"
-PAT_CENTURY = r"(?:上个?世纪|上個?世紀|本世纪|本世紀|(?:\d{1,2}|[一二]?十[一二三四五六七八九]?|[一二三四五六七八九])世[纪紀])"
+PAT_CENTURY = (r"(?:上个?世纪|上個?世紀|本世纪|本世紀"
+               r"|(?:\d{1,2}|[一二]?十[一二三四五六七八九]?|[一二三四五六七八九])世[纪紀])")
 PAT_DEC2 = r"(?:(?<!\d)[1-9]0|(?<![一二三四五六七八九十])[一二三四五六七八九]十)年代"
 PAT_DEC4 = r"(?<!\d)(?:1\d|20)\d0年代"
 PAT_DECMOD = r"(?:初期|中期|末期|前期|后期|後期|早期|晚期|中叶|中葉|上半叶|上半葉|下半叶|下半葉|初|末)"
-PAT_NUMERIC = "|".join(rf"(?<![\d.])(?:1\d{{3}}|20\d{{2}}){sep}(?:1[0-2]|0?[1-9]){sep}(?:3[01]|[12]\d|0?[1-9])(?!\d)"
-                       for sep in ("-", r"\.", "/"))
+PAT_NUMERIC = "|".join(rf"(?<![\d.])(?:1\d{{3}}|20\d{{2}}){sep}(?:1[0-2]|0?[1-9]){sep}"
+                       rf"(?:3[01]|[12]\d|0?[1-9])(?!\d)" for sep in ("-", r"\.", "/"))
 PAT_MD = rf"{PAT_MONTH}(?:{PAT_DAYRANGE}|{PAT_DAY}|{PAT_XUN})?"
-PAT_POINT = (rf"{PAT_LUNAR}?(?:(?:{PAT_ERA_HEAD}{PAT_ERA_YEAR}|{PAT_GYEAR}){PAT_LUNAR}?(?:{PAT_MD}|{PAT_SEASON}|{PAT_YMOD})?"
-          rf"|{PAT_RELY}(?:{PAT_MD}|{PAT_SEASON}|{PAT_YMOD})?|{PAT_RELM}(?:{PAT_DAY}|{PAT_XUN})?|{PAT_GANZHI}年(?:{PAT_MD})?|{PAT_MD})")
-PAT_TAIL = rf"{PAT_CONN}(?:(?:{PAT_ERA_HEAD}{PAT_ERA_YEAR}|{PAT_GYEAR})(?:{PAT_MONTH}(?:{PAT_DAY})?)?|{PAT_MONTH}(?:{PAT_DAY})?|{PAT_DAY})"
+_AFTER_YEAR = rf"(?:[春夏秋冬]?{PAT_MD}|{PAT_SEASON}|{PAT_YMOD})?"
+PAT_POINT = (rf"{PAT_LUNAR}?(?:(?:{PAT_ERA_HEAD}{PAT_ERA_YEAR}|{PAT_GYEAR}){PAT_LUNAR}?{_AFTER_YEAR}"
+             rf"|{PAT_RELY}{_AFTER_YEAR}|{PAT_RELM}(?:{PAT_DAY}|{PAT_XUN})?|{PAT_GANZHI}年(?:{PAT_MD})?|{PAT_MD})")
+PAT_TAIL = (rf"{PAT_CONN}(?:(?:{PAT_ERA_HEAD}{PAT_ERA_YEAR}|{PAT_GYEAR})(?:{PAT_MONTH}(?:{PAT_DAY})?)?"
+            rf"|{PAT_MONTH}(?:{PAT_DAY})?|{PAT_DAY})")
 PAT_YEAR_RANGE = rf"{PAT_AR_YEAR}{PAT_CONN}(?:1\d{{3}}|20\d{{2}})年"
 PAT_DECADE = rf"(?:{PAT_CENTURY}(?:{PAT_DEC2})?|{PAT_DEC4}|{PAT_DEC2}){PAT_DECMOD}?"
 DATE_RE = re.compile(
     rf"{PAT_NUMERIC}|{PAT_DECADE}|{PAT_YEAR_RANGE}|{PAT_ERA_HEAD}{PAT_PERIOD}|{PAT_POINT}(?:{PAT_TAIL})?")
-ANCHOR_RE = re.compile(r"[年月日号號旬纪紀代]|\d[-./]\d")
+_START_CHARS = "".join(sorted(
+    set("0123456789〇零○一二三四五六七八九十廿卅两公西农農阴陰夏旧舊同次翌当當是其本今去前明上下该該闰閏正腊臘冬元" + GAN)
+    | {name[0] for name in _NAMES} | {prefix[0] for prefix in DYNASTY_PREFIXES}))
+SCAN_RE = re.compile(
+    rf"[{_START_CHARS}](?<=(?=(?P<date>(?=[^，。；：、！？\n]{{0,13}}?(?:[年月日号號旬纪紀代]|\d[-./]\d))"
+    rf"(?:{DATE_RE.pattern}))).)")
+"""Finds the next date fast: a one-character prefix scan (done in C) gates the full grammar, which
+must reach a 年/月/日/旬/纪/代 (or a digit-separator-digit) within 14 characters of the start."""
 
 
 def split_era(head: str) -> tuple[str | None, str]:

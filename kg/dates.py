@@ -38,17 +38,17 @@ class DateValue(BaseModel):
 
 
 def find_date_spans(text: str) -> list[tuple[int, int]]:
-    """Non-overlapping ``(start, end)`` offsets (end exclusive) of date expressions, left to right."""
+    """Non-overlapping ``(start, end)`` offsets (end exclusive) of date expressions, left to right.
+
+    Leftmost match wins; at one start the grammar's first alternative that matches is taken, and each
+    alternative is greedy, so 2023年12月至2024年1月 is one span, not two.
+    """
     spans: list[tuple[int, int]] = []
     pos = 0
-    for anchor in ce.ANCHOR_RE.finditer(text):
-        if anchor.start() < pos:
-            continue
-        found = ce.DATE_RE.search(text, max(pos, anchor.start() - 24), min(len(text), anchor.end() + 64))
-        if found is None:
-            continue
-        spans.append((found.start(), found.end()))
-        pos = found.end()
+    while (found := ce.SCAN_RE.search(text, pos)) is not None:
+        start, end = found.span("date")
+        spans.append((start, end))
+        pos = end
     return spans
 
 
@@ -147,6 +147,8 @@ def _parse_point(cur: _Cursor, tail: bool) -> _Point | None:
         point.day = ce.day_number(day.rstrip("日号號")) if day else None
         point.xun = cur.take(ce.PAT_XUN) if day is None else None
         return point
+    if has_year and not tail:
+        cur.take(rf"[春夏秋冬](?={ce.PAT_MONTH})")  # 二年夏六月: the season adds nothing to the month
     _parse_month_day(cur, point, allow_xun=not tail)
     if point.month is None and point.day is None and has_year and not tail:
         point.season = cur.take(ce.PAT_SEASON)
@@ -156,7 +158,8 @@ def _parse_point(cur: _Cursor, tail: bool) -> _Point | None:
 
 
 _REL_DOC_YEARS = {"今年": 0, "本年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
-_REL_CTX_YEARS = {"同年": 0, "当年": 0, "當年": 0, "是年": 0, "该年": 0, "該年": 0, "次年": 1, "翌年": 1}
+_REL_CTX_YEARS = {**dict.fromkeys(("同年", "当年", "當年", "是年", "是岁", "是歲", "是歳", "其年", "该年", "該年"), 0),
+                  "次年": 1, "翌年": 1}
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ _GAP = re.compile(
 _BREAK_CHARS = "\n\r\f\v\x1c\x1d\x1e\x85\u2028\u2029"
 """Line breaks, as for ``str.splitlines`` (``\r\n`` is two of them; they fall in one gap anyway)."""
 _BREAK = re.compile(f"[{_BREAK_CHARS}]")
+_SPACE = re.compile(r"\s")
 _IGNORABLE_ONLY = re.compile(f"[{_IGN}]+")
 _COMPACT = re.compile(rf"[\s{_IGN}]+")
 _CJK_CHAR = re.compile(f"[{_CJK}]")
@@ -65,6 +66,7 @@ _HEADING = re.compile(
     r"[^，。；！？,;!?]{0,24}"
 )
 _MIN_LINES_FOR_STATS = 4
+_MIN_LINE_ENDS_PER_LINE = 3
 
 
 def compact(s: str) -> str:
@@ -169,7 +171,7 @@ class _LineStats:
         n = len(lengths)
         self.typical = sorted(lengths)[int(0.8 * (n - 1))] if n >= _MIN_LINES_FOR_STATS else 0
         # One paragraph per line: most line ends are sentence ends.
-        self.per_line = n >= _MIN_LINES_FOR_STATS and finals >= 0.6 * n
+        self.per_line = n >= _MIN_LINE_ENDS_PER_LINE and finals >= 0.6 * n
         # Indentation says "new paragraph" only if not every line is indented.
         self.indent_informative = indented <= 0.5 * max(n, 1)
 
@@ -192,7 +194,9 @@ def _break_choice(raw: str, s: int, e: int, line_start: int, lead_start: int, st
     """Replacement for a whitespace gap raw[s:e] that contains a line break; the next line's
     indentation is raw[lead_start:e]."""
     p, n = raw[s - 1], raw[e]
-    if n in CONTINUATION_START or (p == "-" and n.islower()):
+    if p == "-" and n.islower():
+        return ""  # a hyphenated word broken across lines: keep the hyphen, no space
+    if n in CONTINUATION_START:
         return _join(p, n)
     indented = stats.indent_informative and _indented(raw[lead_start:e])
     short = stats.short(s - line_start)
@@ -262,10 +266,14 @@ def normalize(raw: str) -> NormalizedText:
         if choice is None:
             choice = _break_choice(raw, s, e, start_of_line, lead_start, stats)
         if choice:
-            if out - last_t != s - last_r:
-                last_t, last_r = out, s
+            at = s
+            if raw[s] != choice:  # map the kept space/newline to a raw space/line break of the gap
+                found = (_BREAK if choice == "\n" else _SPACE).search(raw, s, e)
+                at = found.start() if found else s
+            if out - last_t != at - last_r:
+                last_t, last_r = out, at
                 text_starts.append(out)
-                raw_starts.append(s)
+                raw_starts.append(at)
             pieces.append(choice)
             out += 1
         pos = e

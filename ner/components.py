@@ -174,12 +174,24 @@ def make_merge(nlp: Language, name: str) -> MergeComponent:
     return MergeComponent()
 
 
+_TRIMMABLE = {"EVENT", "ORG", "WORK"}
+
+
 def select(candidates: list[Candidate], length: int) -> list[Candidate]:
     taken = bytearray(length)
     chosen = []
     for c in sorted(candidates, key=lambda c: (-c.priority, -(c.end - c.start), c.start, c.label)):
-        if c.end <= c.start or c.end > length or any(taken[c.start:c.end]):
+        if c.end <= c.start or c.end > length:
             continue
+        if any(taken[c.start:c.end]):
+            # 2023年全省地方志工作会议: an event or organisation phrase keeps its head when a
+            # stronger span (a date, a place) took its first characters
+            head = c.start
+            while head < c.end and taken[head]:
+                head += 1
+            if c.label not in _TRIMMABLE or c.end - head < 3 or any(taken[head:c.end]):
+                continue
+            c = Candidate(head, c.end, c.label, c.priority, c.component, c.value, c.precision)
         taken[c.start:c.end] = b"\x01" * (c.end - c.start)
         chosen.append(c)
     chosen.sort(key=lambda c: c.start)

@@ -51,8 +51,9 @@ class TrieMatcher:
         lengths = self._lengths.get(text[pos]) if pos < len(text) else None
         if not lengths:
             return 0
+        room = len(text) - pos
         for n in lengths:
-            if text[pos:pos + n] in self._terms:
+            if n <= room and text[pos:pos + n] in self._terms:
                 return n
         return 0
 

@@ -207,7 +207,7 @@ def _name_after(text: str, pos: int, *, need_surname: bool, max_len: int = 3) ->
 
 
 _WOMAN_SHI = re.compile(rf"([{CJK}]{{1,3}})氏(?![族家宗祠谱])")
-_PLACEHOLDER = re.compile("某某?")
+_PLACEHOLDER = re.compile("某某?(?![县市省区乡镇村地处些种个人年月日天位家部单事])")
 
 
 def find_persons(text: str, titles: list[Candidate]) -> list[Candidate]:

@@ -29,7 +29,9 @@ def check_map(n: NormalizedText) -> None:
     assert list(offsets) == [n.raw_offset(i) for i in range(len(n.text))]
     assert all(a < b for a, b in zip(offsets, offsets[1:]))
     for i, ch in enumerate(n.text):
-        if ch in " \n":
+        if ch == "\n":
+            assert n.raw[offsets[i]] in "\n\r\f\v\x1c\x1d\x1e\x85\u2028\u2029"
+        elif ch == " ":
             assert n.raw[offsets[i]].isspace()
         else:
             assert n.raw[offsets[i]] == ch

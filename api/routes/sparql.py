@@ -17,6 +17,7 @@ from api.negotiation import wanted_media_types
 from api.security import require_read
 from kg.settings import Settings
 from kg.store.base import GraphStore
+from kg.store.rdf_store import OxigraphStore
 from kg.store.sparql_guard import SparqlRefused, SparqlTimeout, run_readonly_sparql
 
 ONTOLOGY_DIR = Path(ontology.__file__).parent
@@ -34,6 +35,7 @@ SPARQL_RESPONSES: dict[int | str, dict[str, object]] = {
     413: {"model": ErrorBody, "description": "Body too large"},
     415: {"model": ErrorBody, "description": "Unsupported content type"},
     422: {"model": ErrorBody, "description": "Invalid parameters"},
+    503: {"model": ErrorBody, "description": "No embedded RDF store to query"},
     504: {"model": ErrorBody, "description": "Query time limit exceeded"},
 }
 
@@ -51,16 +53,21 @@ async def _execute(request: Request, query: str | None, format_param: str | None
     if len(query.encode("utf-8")) > settings.max_body_kb * 1024:
         raise ApiError(413, f"query is longer than {settings.max_body_kb} KB (raise KG_MAX_BODY_KB to allow more)")
     media = wanted_media_types(format_param, request.headers.get("accept"))
+    target: OxigraphStore | Path = store if isinstance(store, OxigraphStore) else settings.data_dir / "oxigraph"
     try:
-        body, content_type = await run_in_threadpool(
-            run_readonly_sparql, store, query, accept=media,
-            timeout_s=settings.query_timeout_s, row_cap=settings.query_row_cap)
+        answer = await run_in_threadpool(
+            run_readonly_sparql, target, query, accept=", ".join(media),
+            timeout_s=settings.query_timeout_s, row_cap=settings.query_row_cap,
+            max_query_bytes=settings.max_body_kb * 1024)
     except SparqlRefused as exc:
-        raise ApiError(400, str(exc), code="query_refused") from exc
+        code = "update_refused" if "read-only" in exc.reason else "query_refused"
+        raise ApiError(400, exc.reason, code=code) from exc
     except SparqlTimeout as exc:
         raise ApiError(504, f"query exceeded the {settings.query_timeout_s:g} s time limit; narrow it or add LIMIT",
                        detail=str(exc)) from exc
-    return Response(content=body, media_type=content_type)
+    except FileNotFoundError as exc:
+        raise ApiError(503, f"SPARQL needs the embedded RDF store: {exc}", code="sparql_unavailable") from exc
+    return Response(content=answer.body, media_type=answer.content_type, headers=answer.headers)
 
 
 @router.get("/sparql", responses=SPARQL_RESPONSES, summary="SPARQL 1.1 query via GET")

@@ -18,14 +18,12 @@ import threading
 from itertools import islice
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
-from pyparsing import ParseException
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
-from kg.settings import get_settings
-from kg.store.rdf_store import ONTOLOGY_GRAPH, PREFIXES, OxigraphStore
+if TYPE_CHECKING:
+    from kg.store.rdf_store import OxigraphStore
 
 TRUNCATED_HEADER = "X-KG-Truncated"
 MAX_QUERY_BYTES = 32 * 1024
@@ -104,6 +102,8 @@ def negotiate(accept: str, table: dict[str, Any], default: Any) -> Any:
 
 
 def _iris_of(term: Any, prologue: list[Any]) -> str:
+    from kg.store.rdf_store import PREFIXES
+
     if getattr(term, "name", "") == "pname":
         prefix = term.get("prefix") or ""
         declared = {d["prefix"] or "": str(d["iri"]) for d in prologue if getattr(d, "name", "") == "PrefixDecl"}
@@ -125,6 +125,9 @@ def _walk(node: Any) -> Any:
 def check_query(query: str, *, max_query_bytes: int = MAX_QUERY_BYTES) -> list[str]:
     """Refuse updates, SERVICE, oversized and invalid queries; return the FROM / FROM NAMED IRIs (checked
     against the store's own graphs by the worker)."""
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
     size = len(query.encode("utf-8"))
     if size > max_query_bytes:
         raise SparqlRefused(f"query is {size} bytes; the limit is {max_query_bytes} bytes: shorten it")
@@ -161,15 +164,17 @@ def _term_json(term: Any) -> dict[str, Any]:
     return out
 
 
-def _execute(path: str, query: str, accept: str, row_cap: int, dataset: list[str]) -> tuple[bytes, str, bool]:
+def _execute(path: str, query: str, accept: str, row_cap: int, dataset: list[str],
+             prefixes: dict[str, str]) -> tuple[bytes, str, bool]:
+    """Runs in the worker process, which imports nothing but pyoxigraph (a fast start)."""
     store = ox.Store.read_only(path)
-    allowed = {g.value for g in store.named_graphs()} | {ONTOLOGY_GRAPH.value}
+    allowed = {g.value for g in store.named_graphs()}
     unknown = sorted(set(dataset) - allowed)
     if unknown:
         raise SparqlRefused(f"FROM <{unknown[0]}> is not a graph of this store; remote graphs are not loaded. "
                             f"Known graphs: {', '.join(sorted(allowed))}")
     try:
-        result = store.query(query, prefixes=PREFIXES)
+        result = store.query(query, prefixes=prefixes)
     except SyntaxError as error:
         raise SparqlRefused(f"SPARQL syntax error: {error}") from None
     if isinstance(result, ox.QueryBoolean):
@@ -187,7 +192,7 @@ def _execute(path: str, query: str, accept: str, row_cap: int, dataset: list[str
         return body, fmt.media_type, len(rows) > row_cap
     rdf_fmt = negotiate(accept, GRAPH_TYPES, ox.RdfFormat.TURTLE)
     triples = list(islice(result, row_cap + 1))
-    body = ox.serialize(triples[:row_cap], format=rdf_fmt, prefixes=PREFIXES if rdf_fmt == ox.RdfFormat.TURTLE else None)
+    body = ox.serialize(triples[:row_cap], format=rdf_fmt, prefixes=prefixes if rdf_fmt == ox.RdfFormat.TURTLE else None)
     return body, rdf_fmt.media_type, len(triples) > row_cap
 
 
@@ -242,7 +247,7 @@ class WorkerPool:
             while len(self._idle) < self.size:
                 self._idle.append(self._spawn())
 
-    def run(self, job: tuple[str, str, str, int, list[str]], timeout_s: float) -> tuple[Any, ...]:
+    def run(self, job: tuple[str, str, str, int, list[str], dict[str, str]], timeout_s: float) -> tuple[Any, ...]:
         with self._lock:
             worker = self._idle.pop() if self._idle else None
         process, conn = worker if worker is not None else self._spawn()
@@ -278,7 +283,7 @@ class WorkerPool:
             self._kill(process, conn)
 
 
-_POOL = WorkerPool()
+_POOL = WorkerPool(size=2)
 atexit.register(_POOL.shutdown)
 
 
@@ -293,6 +298,9 @@ def run_readonly_sparql(
 ) -> SparqlAnswer:
     """Run a read-only query; ``accept`` is an Accept header or a short name (json, xml, csv, tsv, turtle, nt,
     json-ld). Returns ``(body, content_type)`` with ``.headers`` (``X-KG-Truncated`` when rows were capped)."""
+    from kg.settings import get_settings
+    from kg.store.rdf_store import PREFIXES, OxigraphStore
+
     settings = get_settings()
     timeout = settings.query_timeout_s if timeout_s is None else timeout_s
     cap = settings.query_row_cap if row_cap is None else row_cap
@@ -300,7 +308,7 @@ def run_readonly_sparql(
     dataset = check_query(query, max_query_bytes=max_query_bytes)
     if not path.exists():
         raise FileNotFoundError(f"no Oxigraph store at {path}; run `kg load` first or set KG_DATA_DIR")
-    status, *rest = _POOL.run((str(path), query, accept, cap, dataset), timeout)
+    status, *rest = _POOL.run((str(path), query, accept, cap, dataset, PREFIXES), timeout)
     if status == "refused":
         raise SparqlRefused(str(rest[0]))
     if status == "error":

@@ -1,0 +1,215 @@
+"""Every Cypher statement of the Neo4j store, as builder functions.
+
+Values always travel as parameters. Labels and relationship types cannot be parameters, so the functions that
+need one take it from a fixed allow-list (the record entity types and ``kg.models.RELATION_TYPES``) and raise
+``ValueError`` for anything else: no user text ever reaches a query string.
+
+Graph shape: ``(:Entity:<Label> {id, type, name, aliases, pinyin, properties_json, p_<key>…})``,
+``(:Document {id, path, date, sha256, chars, title, text})``,
+``(:Mention {id, doc, start, end, text, type, …})-[:REFERS_TO]->(:Entity)`` and ``-[:IN_DOCUMENT]->(:Document)``,
+and one relationship type per relation type between entities, e.g. ``(:Entity)-[:PARENT_OF {id, …}]->(:Entity)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kg.models import ENTITY_TYPES, RELATION_TYPES
+from ontology.namespace import NEO4J_LABEL
+
+Statement = tuple[str, dict[str, Any]]
+
+FULLTEXT_INDEX = "entity_names"
+"""Full-text index over Entity name, aliases and pinyin, with the ``cjk`` (bigram) analyzer."""
+
+TYPE_LABELS: tuple[str, ...] = tuple(NEO4J_LABEL[t] for t in ENTITY_TYPES)
+
+_NODE_VIEW = "{id: e.id, type: e.type, name: e.name, aliases: e.aliases, properties_json: e.properties_json}"
+_EDGE_VIEW = (
+    "{id: r.id, type: type(r), source: startNode(r).id, target: endNode(r).id, "
+    "properties_json: r.properties_json, evidence: r.evidence, confidence: r.confidence, component: r.component}"
+)
+
+
+def type_label(entity_type: str) -> str:
+    """The Neo4j label of a record entity type (``PERSON`` → ``Person``); only the ontology's types."""
+    if entity_type not in NEO4J_LABEL:
+        raise ValueError(f"unknown entity type {entity_type!r}; expected one of {', '.join(ENTITY_TYPES)}")
+    return NEO4J_LABEL[entity_type]
+
+
+def relationship_type(relation_type: str) -> str:
+    """A relationship type checked against ``kg.models.RELATION_TYPES`` (never built from user input)."""
+    if relation_type not in RELATION_TYPES:
+        raise ValueError(f"unknown relation type {relation_type!r}; expected one of {', '.join(RELATION_TYPES)}")
+    return relation_type
+
+
+# ---------------------------------------------------------------------------------------------- schema
+def schema_statements() -> list[str]:
+    """Uniqueness constraints (which also index the ids) and the CJK full-text index; all idempotent."""
+    statements = [
+        "CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (e:Entity) REQUIRE e.id IS UNIQUE",
+        "CREATE CONSTRAINT document_id IF NOT EXISTS FOR (d:Document) REQUIRE d.id IS UNIQUE",
+        "CREATE CONSTRAINT mention_id IF NOT EXISTS FOR (m:Mention) REQUIRE m.id IS UNIQUE",
+        "CREATE INDEX entity_type IF NOT EXISTS FOR (e:Entity) ON (e.type)",
+        f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (e:Entity) ON EACH [e.name, e.aliases, e.pinyin] "
+        "OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk', `fulltext.eventually_consistent`: false}}",
+    ]
+    for rel in RELATION_TYPES:
+        statements.append(
+            f"CREATE CONSTRAINT rel_{rel.lower()}_id IF NOT EXISTS FOR ()-[r:{relationship_type(rel)}]-() "
+            "REQUIRE r.id IS UNIQUE"
+        )
+    return statements
+
+
+def await_indexes(timeout_s: int = 300) -> Statement:
+    return "CALL db.awaitIndexes($timeout)", {"timeout": timeout_s}
+
+
+def show_constraints() -> str:
+    return "SHOW CONSTRAINTS YIELD name, labelsOrTypes, properties, type RETURN name, labelsOrTypes, properties, type"
+
+
+def show_fulltext_indexes() -> str:
+    return ("SHOW FULLTEXT INDEXES YIELD name, labelsOrTypes, properties, options "
+            "RETURN name, labelsOrTypes, properties, options")
+
+
+# ---------------------------------------------------------------------------------------------- writes
+def upsert_documents(rows: list[dict[str, Any]]) -> Statement:
+    """Rows ``{id, props}``; a null in ``props`` removes that property (as a re-load without it should)."""
+    return "UNWIND $rows AS row MERGE (d:Document {id: row.id}) SET d += row.props", {"rows": rows}
+
+
+def set_document_texts(rows: list[dict[str, Any]]) -> Statement:
+    """Rows ``{id, text}``: the raw text, used for mention sentences."""
+    return "UNWIND $rows AS row MERGE (d:Document {id: row.id}) SET d.text = row.text", {"rows": rows}
+
+
+def upsert_entities(entity_type: str, rows: list[dict[str, Any]]) -> Statement:
+    """Rows ``{id, props}`` where ``props`` is the node's complete property map (it replaces the old one)."""
+    label = type_label(entity_type)
+    others = ":".join(lab for lab in TYPE_LABELS if lab != label)
+    query = (
+        "UNWIND $rows AS row MERGE (e:Entity {id: row.id}) "
+        f"SET e = row.props SET e:{label} REMOVE e:{others}"
+    )
+    return query, {"rows": rows}
+
+
+def existing_entities(ids: list[str]) -> Statement:
+    return f"MATCH (e:Entity) WHERE e.id IN $ids RETURN {_NODE_VIEW} AS node", {"ids": ids}
+
+
+def upsert_mentions(rows: list[dict[str, Any]]) -> Statement:
+    """Rows ``{id, entity, doc, props}``; returns the ids written (a mention whose entity is not loaded yet
+    is not written, so the caller can retry it after the rest of the input)."""
+    query = (
+        "UNWIND $rows AS row MATCH (e:Entity {id: row.entity}) "
+        "MERGE (d:Document {id: row.doc}) "
+        "MERGE (m:Mention {id: row.id}) SET m = row.props "
+        "WITH m, e, d, row "
+        "OPTIONAL MATCH (m)-[old:REFERS_TO|IN_DOCUMENT]->(x) WHERE x <> e AND x <> d DELETE old "
+        "WITH DISTINCT m, e, d, row "
+        "MERGE (m)-[:REFERS_TO]->(e) MERGE (m)-[:IN_DOCUMENT]->(d) "
+        "RETURN row.id AS id"
+    )
+    return query, {"rows": rows}
+
+
+def upsert_relations(relation_type: str, rows: list[dict[str, Any]]) -> Statement:
+    """Rows ``{id, source, target, props}`` (complete property map); returns the ids written. A relation
+    whose ends are not loaded yet is not written (the caller retries it at the end of the load)."""
+    rel = relationship_type(relation_type)
+    query = (
+        "UNWIND $rows AS row MATCH (s:Entity {id: row.source}) MATCH (t:Entity {id: row.target}) "
+        f"MERGE (s)-[r:{rel} {{id: row.id}}]->(t) SET r = row.props RETURN row.id AS id"
+    )
+    return query, {"rows": rows}
+
+
+def existing_relations(relation_type: str, ids: list[str]) -> Statement:
+    rel = relationship_type(relation_type)
+    return f"MATCH ()-[r:{rel}]->() WHERE r.id IN $ids RETURN {_EDGE_VIEW} AS edge", {"ids": ids}
+
+
+def delete_all_batch(batch_size: int) -> Statement:
+    """One batch of ``clear``: call until it returns 0 (keeps each transaction small)."""
+    return ("MATCH (n) WITH n LIMIT $n DETACH DELETE n RETURN count(*) AS deleted", {"n": batch_size})
+
+
+# ---------------------------------------------------------------------------------------------- reads
+def count_queries() -> dict[str, str]:
+    return {
+        "entities": "MATCH (e:Entity) RETURN count(e) AS n",
+        "relations": "MATCH (:Entity)-[r]->(:Entity) RETURN count(r) AS n",
+        "documents": "MATCH (d:Document) RETURN count(d) AS n",
+        "mentions": "MATCH (m:Mention) RETURN count(m) AS n",
+    }
+
+
+def nodes_by_ids(ids: list[str]) -> Statement:
+    return f"MATCH (e:Entity) WHERE e.id IN $ids RETURN {_NODE_VIEW} AS node", {"ids": ids}
+
+
+def adjacent_edges(ids: list[str]) -> Statement:
+    """Every relation touching each entity of ``ids`` (both directions), with the node at its other end."""
+    query = (
+        "UNWIND $ids AS id MATCH (n:Entity {id: id})-[r]-(e:Entity) "
+        f"RETURN DISTINCT id, {_EDGE_VIEW} AS edge, {_NODE_VIEW} AS node"
+    )
+    return query, {"ids": ids}
+
+
+def entity_mentions(entity_id: str) -> Statement:
+    query = (
+        "MATCH (m:Mention)-[:REFERS_TO]->(:Entity {id: $id}) "
+        "RETURN m.doc AS doc, m.start AS start, m.end AS end, m.text AS text"
+    )
+    return query, {"id": entity_id}
+
+
+def document_texts(ids: list[str]) -> Statement:
+    return "MATCH (d:Document) WHERE d.id IN $ids RETURN d.id AS id, d.text AS text", {"ids": ids}
+
+
+def fulltext_candidates(lucene_query: str, entity_type: str | None) -> Statement:
+    """Entities whose name, aliases or pinyin match a Lucene query on the CJK full-text index."""
+    where = f" WHERE e:{type_label(entity_type)}" if entity_type else ""
+    query = (
+        f"CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', $q) YIELD node AS e{where} "
+        "RETURN e.id AS id, e.name AS name, e.aliases AS aliases, e.pinyin AS pinyin"
+    )
+    return query, {"q": lucene_query}
+
+
+def substring_candidates(needle: str, entity_type: str | None) -> Statement:
+    """Entities with a name, alias or pinyin containing ``needle`` (lower-cased), by a label scan."""
+    label = f":{type_label(entity_type)}" if entity_type else ""
+    query = (
+        f"MATCH (e:Entity{label}) WHERE toLower(e.name) CONTAINS $q "
+        "OR any(a IN coalesce(e.aliases, []) WHERE toLower(a) CONTAINS $q) "
+        "OR any(p IN coalesce(e.pinyin, []) WHERE p CONTAINS $q) "
+        "RETURN e.id AS id, e.name AS name, e.aliases AS aliases, e.pinyin AS pinyin"
+    )
+    return query, {"q": needle}
+
+
+def all_entities() -> str:
+    return f"MATCH (e:Entity) RETURN {_NODE_VIEW} AS node ORDER BY e.id"
+
+
+def all_relations() -> str:
+    return f"MATCH (:Entity)-[r]->(:Entity) RETURN {_EDGE_VIEW} AS edge ORDER BY r.id"
+
+
+def all_documents() -> str:
+    return ("MATCH (d:Document) RETURN d.id AS id, d.path AS path, d.date AS date, d.sha256 AS sha256, "
+            "d.chars AS chars, d.title AS title ORDER BY d.id")
+
+
+def all_mentions() -> str:
+    return ("MATCH (m:Mention)-[:REFERS_TO]->(e:Entity) RETURN m.id AS id, m.doc AS doc, m.start AS start, "
+            "m.end AS end, m.text AS text, m.type AS type, e.id AS entity ORDER BY m.id")
