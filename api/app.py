@@ -40,7 +40,7 @@ def open_store(settings: Settings) -> GraphStore:
     if settings.uses_neo4j:
         from kg.store.neo4j_store import Neo4jStore
 
-        return Neo4jStore.from_settings(settings)
+        return Neo4jStore(settings)
     from kg.store.rdf_store import OxigraphStore
 
     path = settings.data_dir / "oxigraph"
@@ -66,8 +66,10 @@ def create_app(
         store = store_factory(settings)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state: AppState = app.state.kg
+        state.start()
         yield
-        app.state.kg.store.close()
+        state.shutdown()
 
     app = FastAPI(title="Gazetteer knowledge graph", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings

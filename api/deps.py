@@ -24,17 +24,31 @@ class AppState:
     store: GraphStore
     factory: StoreFactory | None = None
     stats_cache: dict[str, Any] | None = None
+    closed: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reload(self) -> GraphStore:
+        """Close the store and open it again (new data written by ``kg load`` becomes visible)."""
         if self.factory is None:
             raise ApiError(409, "this app was given a fixed store and cannot reload it; start it with `kg serve`")
         with self.lock:
-            old = self.store
-            old.close()
+            if not self.closed:
+                self.store.close()
             self.store = self.factory(self.settings)
+            self.closed = False
             self.stats_cache = None
             return self.store
+
+    def start(self) -> None:
+        """At app start-up: reopen the store if an earlier shutdown closed it."""
+        if self.closed and self.factory is not None:
+            self.reload()
+
+    def shutdown(self) -> None:
+        with self.lock:
+            if not self.closed:
+                self.store.close()
+                self.closed = True
 
 
 def app_state(request: Request) -> AppState:

@@ -74,9 +74,14 @@ class AdminDivisions:
         return out
 
     def resolve(self, name: str, context_codes: set[str] | frozenset[str] = frozenset()) -> Division | None:
-        """The division ``name`` denotes given the codes of other places in context; None when ambiguous."""
+        """The division ``name`` denotes given the codes of other places in context; None when ambiguous.
+
+        A full name (``洪雅县``) that is unique resolves alone. A short name (``广安``, ``河口``) resolves alone only
+        to a province or prefecture; to a county only when a place in context is its ancestor or descendant.
+        """
         options = self.candidates(name)
-        if len(options) == 1:
+        exact = name in self._by_name
+        if len(options) == 1 and (exact or options[0].level != "county"):
             return options[0]
         if not options:
             return None

@@ -90,13 +90,11 @@ def load_eras() -> tuple[ReignEra, ...]:
     """All rows of ``kg/data/reign_eras.tsv`` in file order (astronomical years)."""
     text = resources.files("kg").joinpath("data", ERA_TABLE).read_text(encoding="utf-8")
     rows: list[ReignEra] = []
-    header_seen = False
     for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
         cells = line.split("\t")
-        if not header_seen:
-            header_seen = True
+        if cells[0] == "dynasty":
             continue
         if len(cells) != 6:
             raise ValueError(f"{ERA_TABLE}:{line_no}: expected 6 tab-separated columns, got {len(cells)}; "
@@ -112,11 +110,7 @@ _VARIANT_CHARS = {"曆": "歷厯歴", "啓": "啟", "會": "㑹"}
 
 def _variants(name: str) -> set[str]:
     """Variant spellings common in woodblock-era texts, e.g. 萬厯 beside 萬曆."""
-    found = set()
-    for char, variants in _VARIANT_CHARS.items():
-        if char in name:
-            found |= {name.replace(char, v) for v in variants}
-    return found
+    return {name.replace(char, v) for char, alts in _VARIANT_CHARS.items() if char in name for v in alts}
 
 
 @lru_cache(maxsize=1)
@@ -133,13 +127,14 @@ def eras_by_name() -> dict[str, tuple[ReignEra, ...]]:
 
 
 def resolve_era(
-    name: str, dynasty_prefix: str | None, context_year: int | None, era_year: int | None = None
-) -> tuple[ReignEra, tuple[ReignEra, ...]] | None:
+    name: str, dynasty_prefix: str | None, context_year: int | None, era_year: int | None = None,
+    ganzhi: str | None = None) -> tuple[ReignEra, tuple[ReignEra, ...]] | None:
     """Pick the row for an era name; returns (chosen, other candidates).
 
     Rule for a name shared by several rows (e.g. 大安 of Liao and Jin, 至元 twice in Yuan): keep the rows of
-    the prefixed dynasty and (given ``era_year``) those that had that many years; then, with a ``context_year``,
-    the row nearest to it, otherwise the most recent row (local gazetteers are mostly late-imperial).
+    the prefixed dynasty and (given ``era_year``/``ganzhi``) those that had such a year; then, with a
+    ``context_year``, the row nearest to it, otherwise the most recent row (local gazetteers are mostly
+    late-imperial).
     The other candidates are returned so callers can flag the ambiguity.
     """
     rows = eras_by_name().get(name, ())
@@ -148,6 +143,8 @@ def resolve_era(
         rows = tuple(r for r in rows if r.dynasty in wanted)
     if era_year is not None:
         rows = tuple(r for r in rows if r.year_of(era_year) is not None)
+    if ganzhi is not None:
+        rows = tuple(r for r in rows if year_with_ganzhi(ganzhi, r.first_year, r.last_year) is not None)
     if not rows:
         return None
     if context_year is not None:
@@ -167,11 +164,7 @@ def ganzhi_of_year(year: int) -> str:
 def year_with_ganzhi(ganzhi: str, lo: int, hi: int, near: int | None = None) -> int | None:
     """The year in [lo, hi] whose sexagenary name is ``ganzhi`` (nearest to ``near`` when several)."""
     hits = [y for y in range(lo, hi + 1) if ganzhi_of_year(y) == ganzhi]
-    if not hits:
-        return None
-    if near is None:
-        return hits[0]
-    return min(hits, key=lambda y: (abs(y - near), -y))
+    return min(hits, key=lambda y: (abs(y - (lo if near is None else near)), -y), default=None)
 
 
 def cn_int(text: str) -> int | None:
@@ -183,10 +176,7 @@ def cn_int(text: str) -> int | None:
     if text == "元":
         return 1
     if all(ch in _CN_DIGITS for ch in text):
-        value = 0
-        for ch in text:
-            value = value * 10 + _CN_DIGITS[ch]
-        return value
+        return int("".join(str(_CN_DIGITS[ch]) for ch in text))
     total, current = 0, 0
     for ch in text:
         if ch in _CN_DIGITS:
@@ -244,7 +234,7 @@ def iso_ymd(ymd: YMD) -> str:
     return f"{iso_year(ymd[0])}-{ymd[1]:02d}-{ymd[2]:02d}"
 
 
-# --- Calendar tables used by kg.dates -------------------------------------------------------------
+# --- Calendar tables and the date grammar (regex sources built from the era table) ----------------
 
 SEASON_MONTHS = {"春": (3, 5), "夏": (6, 8), "秋": (9, 11), "冬": (12, 14)}
 LUNAR_SEASON_MONTHS = {"春": (1, 3), "夏": (4, 6), "秋": (7, 9), "冬": (10, 12)}
@@ -252,15 +242,12 @@ YMOD_MONTHS = {"上半年": (1, 6, False), "下半年": (7, 12, False), "初": (
                "末": (11, 12, True)}
 XUN_DAYS = {"上旬": (1, 10, False), "中旬": (11, 20, False), "下旬": (21, 31, False), "初": (1, 10, True),
             "底": (21, 31, True), "末": (21, 31, True)}
-_MOD_WORDS = {"初": "初 初期 前期 早期", "中": "中期 中叶 中葉", "末": "末 末期 后期 後期 晚期", "上半": "上半叶 上半葉",
-              "下半": "下半叶 下半葉"}
+_MOD_WORDS = {"初": "初 初期 前期 早期", "中": "中期 中叶 中葉", "末": "末 末期 后期 後期 晚期",
+              "上半": "上半叶 上半葉", "下半": "下半叶 下半葉"}
 CENTURY_MODS = {w: r for k, r in {"初": (1, 20), "中": (31, 70), "末": (81, 100), "上半": (1, 50),
                                   "下半": (51, 100)}.items() for w in _MOD_WORDS[k].split()}
-DECADE_MODS = {w: r for k, r in {"初": (0, 3), "中": (3, 6), "末": (7, 9), "上半": (0, 4), "下半": (5, 9)}.items()
-               for w in _MOD_WORDS[k].split()}
-
-
-# --- Date grammar (regex sources built from the era table) -----------------------------------------
+DECADE_MODS = {w: r for k, r in {"初": (0, 3), "中": (3, 6), "末": (7, 9), "上半": (0, 4),
+                                 "下半": (5, 9)}.items() for w in _MOD_WORDS[k].split()}
 
 def _trie(words: list[str]) -> str:
     """A regex alternation of literal words, factored by first character so matching stays fast."""
@@ -290,14 +277,16 @@ PAT_GANZHI = "[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌
 PAT_ERA_YEAR = rf"(?:(?:元|[一二三四五六七八九十廿卅]{{1,3}}|\d{{1,2}})年|{PAT_GANZHI}年?)"
 PAT_PERIOD = r"(?:年间|年間|初年|末年|中叶|中葉|初期|中期|末期|后期|後期|前期|晚期|早期|时期|時期)"
 PAT_AR_YEAR = r"(?<![\d.])(?<!近)(?<!约)(?<!約)(?<!达)(?<!逾)(?:1\d{3}|20\d{2})"
-PAT_GYEAR = rf"(?:(?:公元|西元)前?\d{{1,4}}|{PAT_AR_YEAR}|(?<![{PAT_CN}十])[{PAT_CN}]{{4}})年(?!历史|歷史|之久)"
+PAT_GYEAR = (rf"(?:(?:公元|西元)前?\d{{1,4}}|{PAT_AR_YEAR}|(?<![{PAT_CN}十])[{PAT_CN}]{{4}})年"
+             r"(?!历史|歷史|之久)")
 PAT_RELY = (r"(?:同年|次年|翌年|当年|當年|是年|是岁|是歲|是歳|其年|本年|今年|去年|前年|明年|上年|该年|該年)"
             r"(?![龄齡级級纪紀])")
 PAT_RELM = r"(?:本月|上个月|上個月|下个月|下個月|上月|下月)"
 PAT_MONTH = (rf"(?:(?:闰|閏)?(?:正|腊|臘|冬|元|十有?[一二]|(?<![{PAT_CN}十])[一二三四五六七八九十])"
              rf"|(?<!\d)(?:1[0-2]|0?[1-9]))月")
-PAT_DAY = (r"(?:初(?:十|[一二三四五六七八九])日?|(?:[二三]十[一二三四五六七八九]?|十[一二三四五六七八九]?|廿[一二三四五六七八九]?"
-        r"|卅一?|[一二三四五六七八九])[日号號]|(?:3[01]|[12]\d|0?[1-9])[日号號])")
+PAT_DAY = (r"(?:初(?:十|[一二三四五六七八九])日?|(?:[二三]十[一二三四五六七八九]?|十[一二三四五六七八九]"
+           r"|廿[一二三四五六七八九]?|卅一?)(?:[日号號]|(?![余多几幾個个年岁歲名人日号號〇一二三四五六七八九十]))"
+           r"|[一二三四五六七八九十][日号號]|(?:3[01]|[12]\d|0?[1-9])[日号號])")
 PAT_DAYRANGE = rf"(?:\d{{1,2}}{PAT_CONN}\d{{1,2}}[日号號])"
 PAT_XUN = r"(?:上旬|中旬|下旬|底|末|初(?![步次期中级級等始]))"
 PAT_SEASON = r"(?:春|夏|秋|冬)(?:季|天)?"
@@ -313,20 +302,22 @@ PAT_MD = rf"{PAT_MONTH}(?:{PAT_DAYRANGE}|{PAT_DAY}|{PAT_XUN})?"
 _AFTER_YEAR = rf"(?:[春夏秋冬]?{PAT_MD}|{PAT_SEASON}|{PAT_YMOD})?"
 PAT_POINT = (rf"{PAT_LUNAR}?(?:(?:{PAT_ERA_HEAD}{PAT_ERA_YEAR}|{PAT_GYEAR}){PAT_LUNAR}?{_AFTER_YEAR}"
              rf"|{PAT_RELY}{_AFTER_YEAR}|{PAT_RELM}(?:{PAT_DAY}|{PAT_XUN})?|{PAT_GANZHI}年(?:{PAT_MD})?|{PAT_MD})")
-PAT_TAIL = (rf"{PAT_CONN}(?:(?:{PAT_ERA_HEAD}{PAT_ERA_YEAR}|{PAT_GYEAR})(?:{PAT_MONTH}(?:{PAT_DAY})?)?"
+PAT_TAIL = (rf"{PAT_CONN}(?:(?:{PAT_ERA_HEAD}{PAT_ERA_YEAR}|{PAT_GYEAR}|{PAT_RELY})"
+            rf"(?:{PAT_MONTH}(?:{PAT_DAY})?)?"
             rf"|{PAT_MONTH}(?:{PAT_DAY})?|{PAT_DAY})")
 PAT_YEAR_RANGE = rf"{PAT_AR_YEAR}{PAT_CONN}(?:1\d{{3}}|20\d{{2}})年"
 PAT_DECADE = rf"(?:{PAT_CENTURY}(?:{PAT_DEC2})?|{PAT_DEC4}|{PAT_DEC2}){PAT_DECMOD}?"
 DATE_RE = re.compile(
     rf"{PAT_NUMERIC}|{PAT_DECADE}|{PAT_YEAR_RANGE}|{PAT_ERA_HEAD}{PAT_PERIOD}|{PAT_POINT}(?:{PAT_TAIL})?")
 _START_CHARS = "".join(sorted(
-    set("0123456789〇零○一二三四五六七八九十廿卅两公西农農阴陰夏旧舊同次翌当當是其本今去前明上下该該闰閏正腊臘冬元" + GAN)
+    set("0123456789〇零○一二三四五六七八九十廿卅两公西农農阴陰夏旧舊同次翌当當是其本今去前明上下该該")
+    | set("闰閏正腊臘冬元" + GAN)
     | {name[0] for name in _NAMES} | {prefix[0] for prefix in DYNASTY_PREFIXES}))
 SCAN_RE = re.compile(
-    rf"[{_START_CHARS}](?<=(?=(?P<date>(?=[^，。；：、！？\n]{{0,13}}?(?:[年月日号號旬纪紀代]|\d[-./]\d))"
+    rf"[{_START_CHARS}](?<=(?=(?P<date>(?=[^，。；：、！？\n]{{0,13}}?(?:[年月日号號旬纪紀代叶葉期岁歲歳]|\d[-./]\d|{PAT_GANZHI}))"
     rf"(?:{DATE_RE.pattern}))).)")
 """Finds the next date fast: a one-character prefix scan (done in C) gates the full grammar, which
-must reach a 年/月/日/旬/纪/代 (or a digit-separator-digit) within 14 characters of the start."""
+must reach 年/月/日/号/旬/纪/代/叶/期/岁, a digit-separator-digit or a 干支 within 14 characters."""
 
 
 def split_era(head: str) -> tuple[str | None, str]:
@@ -356,7 +347,7 @@ _PERIOD_PARTS = re.compile(rf"(?P<head>{PAT_ERA_HEAD})(?P<period>{PAT_PERIOD})")
 
 
 def decade_span(text: str, doc_year: int | None) -> YearSpan | None:
-    """上世纪80年代 -> 1980..1989 (decade); 20世纪 -> 1901..2000 (century); 80年代初 -> 1980..1983 (approx.)."""
+    """上世纪80年代 -> 1980..1989 (decade); 20世纪 -> 1901..2000 (century); 80年代初 -> 1980..1983."""
     parts = _DECADE_PARTS.fullmatch(text)
     if parts is None or not text:
         return None
@@ -373,7 +364,8 @@ def decade_span(text: str, doc_year: int | None) -> YearSpan | None:
         else:
             start = (century - 1 if century is not None else 19) * 100 + (cn_int(dec_text[:-2]) or 0)
         low, high = DECADE_MODS.get(mod or "", (0, 9))
-        return YearSpan(start + low, start + high, "decade" if mod is None else "interval", approximate=bool(mod))
+        precision: Precision = "decade" if mod is None else "interval"
+        return YearSpan(start + low, start + high, precision, approximate=bool(mod))
     if century is None:
         return None
     first = (century - 1) * 100
@@ -384,7 +376,7 @@ def decade_span(text: str, doc_year: int | None) -> YearSpan | None:
 
 
 def era_period_span(text: str, context_year: int | None) -> YearSpan | None:
-    """康熙年间 -> the whole era; 乾隆末年/初年/中叶 -> its last/first/middle third (at most 10 years, approx.)."""
+    """康熙年间 -> the whole era; 乾隆末年/初年/中叶 -> its last/first/middle third (at most 10 years)."""
     parts = _PERIOD_PARTS.fullmatch(text)
     if parts is None:
         return None

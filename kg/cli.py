@@ -14,7 +14,7 @@ from rich.console import Console
 
 from kg.settings import get_settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 err = Console(stderr=True)
 
 
@@ -151,19 +151,23 @@ def build_graph(files: list[Path], *, doc_date: dt.date | None = None, workers: 
         err.print(f"[red]skipped[/red] {e}", highlight=False)
         skipped.append(str(e))
 
+    from kg.extract import ExtractionCache
+
+    cache = ExtractionCache(cfg.data_dir / "cache" / "extract")
     n = workers or cfg.effective_workers()
     if cluster or use_dask:
         from kg.parallel import extract_paths_dask
 
-        records = extract_paths_dask(files, address=cluster, workers=n, doc_date=doc_date, on_error=on_error)
+        records = extract_paths_dask(files, address=cluster, workers=n, doc_date=doc_date, on_error=on_error,
+                                      cache=cache)
     elif n > 1:
         from kg.parallel import extract_paths_parallel
 
-        records = extract_paths_parallel(files, workers=n, doc_date=doc_date, on_error=on_error)
+        records = extract_paths_parallel(files, workers=n, doc_date=doc_date, on_error=on_error, cache=cache)
     else:
         from kg.extract import extract_paths
 
-        records = extract_paths(files, doc_date=doc_date, on_error=on_error)
+        records = extract_paths(files, doc_date=doc_date, on_error=on_error, cache=cache)
     stores = open_stores(cfg)
     try:
         stats = load_records(records, stores, review_csv=cfg.data_dir / "review.csv", progress=progress)
@@ -268,7 +272,19 @@ def settings() -> None:
 
 
 def main() -> None:
-    app()
+    """Entry point: expected failures end as one line a person can act on (exit code 2);
+    ``KG_LOG_LEVEL=DEBUG`` shows the traceback."""
+    try:
+        app(standalone_mode=True)
+    except KeyboardInterrupt:
+        err.print("interrupted; re-run the same command to finish (loads are idempotent)")
+        sys.exit(130)
+    except Exception as e:  # noqa: BLE001 - the last line of defence of a CLI
+        if get_settings().log_level.upper() == "DEBUG":
+            raise
+        message = " ".join(str(e).split()) or type(e).__name__
+        err.print(f"[red]error:[/red] {message}", highlight=False)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -37,18 +37,23 @@ class DateValue(BaseModel):
     """Other eras the bare era name could mean (e.g. ``辽大安`` when ``大安`` was read as Jin's)."""
 
 
+_FULLWIDTH = str.maketrans("０１２３４５６７８９－．／～", "0123456789-./~")
+_FULLWIDTH_RE = re.compile("[０-９－．／～]")
+
+
 def find_date_spans(text: str) -> list[tuple[int, int]]:
     """Non-overlapping ``(start, end)`` offsets (end exclusive) of date expressions, left to right.
 
     Leftmost match wins; at one start the grammar's first alternative that matches is taken, and each
     alternative is greedy, so 2023年12月至2024年1月 is one span, not two.
     """
+    if _FULLWIDTH_RE.search(text):  # one character for one: offsets are unchanged
+        text = text.translate(_FULLWIDTH)
     spans: list[tuple[int, int]] = []
     pos = 0
     while (found := ce.SCAN_RE.search(text, pos)) is not None:
-        start, end = found.span("date")
-        spans.append((start, end))
-        pos = end
+        spans.append(found.span("date"))
+        pos = spans[-1][1]
     return spans
 
 
@@ -101,9 +106,7 @@ class _Cursor:
 def _parse_month_day(cur: _Cursor, point: _Point, allow_xun: bool = True) -> None:
     month = cur.take(ce.PAT_MONTH)
     if month is not None:
-        body = month[:-1]
-        point.leap = body[0] in "闰閏"
-        body = body.lstrip("闰閏")
+        point.leap, body = month[0] in "闰閏", month[:-1].lstrip("闰閏")
         point.month = ce.month_number(body)
         point.lunar = point.lunar or point.leap or body in ("正", "冬", "腊", "臘")
     day_range = cur.take(ce.PAT_DAYRANGE) if month is not None else None
@@ -133,8 +136,9 @@ def _parse_point(cur: _Cursor, tail: bool) -> _Point | None:
     else:
         cur.pos = start
         point.year_text = cur.take(ce.PAT_GYEAR)
-    if point.era is None and point.year_text is None and not tail:
+    if point.era is None and point.year_text is None:
         point.rel_year = cur.take(ce.PAT_RELY)
+    if point.era is None and point.year_text is None and not tail:
         if point.rel_year is None:
             point.rel_month = cur.take(ce.PAT_RELM)
         if point.rel_year is None and point.rel_month is None:
@@ -158,8 +162,8 @@ def _parse_point(cur: _Cursor, tail: bool) -> _Point | None:
 
 
 _REL_DOC_YEARS = {"今年": 0, "本年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
-_REL_CTX_YEARS = {**dict.fromkeys(("同年", "当年", "當年", "是年", "是岁", "是歲", "是歳", "其年", "该年", "該年"), 0),
-                  "次年": 1, "翌年": 1}
+_REL_CTX_YEARS = {**dict.fromkeys(("同年", "当年", "當年", "是年", "是岁", "是歲", "是歳", "其年", "该年",
+                                    "該年"), 0), "次年": 1, "翌年": 1}
 
 
 @dataclass(frozen=True)
@@ -172,18 +176,14 @@ class _Year:
 
 
 def _gregorian_year(text: str) -> int | None:
-    digits = text.rstrip("年")
-    bce = "前" in digits
-    digits = re.sub("^(公元|西元)前?", "", digits)
-    value = ce.cn_int(digits)
-    if value is None or value == 0:
-        return None
-    return 1 - value if bce else value
+    value = ce.cn_int(re.sub("^(公元|西元)前?", "", text.rstrip("年")))
+    return None if not value else (1 - value if "前" in text else value)
 
 
-def _resolve_year(p: _Point, doc: datetime.date | None, ctx: int | None, base: _Resolved | None) -> _Year | None:
+def _resolve_year(p: _Point, doc: datetime.date | None, ctx: int | None,
+                  base: _Resolved | None) -> _Year | None:
     if p.era is not None:
-        picked = ce.resolve_era(p.era, p.dyn, ctx, p.era_year)
+        picked = ce.resolve_era(p.era, p.dyn, ctx, p.era_year, p.ganzhi)
         if picked is None:
             return None
         row, others = picked
@@ -192,7 +192,8 @@ def _resolve_year(p: _Point, doc: datetime.date | None, ctx: int | None, base: _
         else:
             year = row.year_of(p.era_year or 0)
         alts = tuple(o.label for o in others)
-        return None if year is None else _Year(year, row.is_lunar or p.lunar, row.label, False, alts)
+        twice = p.ganzhi is not None and ctx is None and row.last_year - row.first_year >= 60  # 康熙壬寅
+        return None if year is None else _Year(year, row.is_lunar or p.lunar, row.label, twice, alts)
     if p.year_text is not None:
         year = _gregorian_year(p.year_text)
         return None if year is None else _Year(year, p.lunar)
@@ -201,7 +202,8 @@ def _resolve_year(p: _Point, doc: datetime.date | None, ctx: int | None, base: _
             ref = doc.year if doc is not None else None
             offset = _REL_DOC_YEARS[p.rel_year]
         else:
-            ref = ctx if ctx is not None else (doc.year if doc is not None and p.rel_year in "当年當年" else None)
+            doc_year = doc.year if doc is not None and p.rel_year in ("当年", "當年") else None
+            ref = base.year if base is not None else (ctx if ctx is not None else doc_year)
             offset = _REL_CTX_YEARS[p.rel_year]
         return None if ref is None else _Year(ref + offset, p.lunar)
     if base is not None:
@@ -222,7 +224,9 @@ def _day_res(y: _Year, lo: tuple[int, int, int], hi: tuple[int, int, int], preci
     def iso(key: tuple[int, int, int]) -> str:
         if precision == "year":
             return ce.iso_year(key[0])
-        return ce.iso_ymd(key) if precision in ("day", "interval") and key[2] else f"{ce.iso_year(key[0])}-{key[1]:02d}"
+        if precision in ("day", "interval") and key[2]:
+            return ce.iso_ymd(key)
+        return f"{ce.iso_year(key[0])}-{key[1]:02d}"
     return _Resolved(iso(lo), iso(hi), lo, hi, precision, y.lunar, y.era, approximate or y.approximate,
                      y.alternatives, y.year, month)
 
@@ -255,7 +259,8 @@ def _resolve_point(p: _Point, doc: datetime.date | None, ctx: int | None,
         return _day_res(y, (y.year, p.month, p.day), (y.year, p.month, last), prec, False, p.month)
     if p.xun is not None:
         first, end, approx = ce.XUN_DAYS[p.xun]
-        return _day_res(y, (y.year, p.month, first), (y.year, p.month, min(end, days)), "interval", approx, p.month)
+        lo, hi = (y.year, p.month, first), (y.year, p.month, min(end, days))
+        return _day_res(y, lo, hi, "interval", approx, p.month)
     return _day_res(y, (y.year, p.month, 0), (y.year, p.month, 0), "month", False, p.month)
 
 
@@ -266,7 +271,7 @@ def _year_only(p: _Point, y: _Year) -> _Resolved | None:
         table = ce.LUNAR_SEASON_MONTHS if y.lunar else ce.SEASON_MONTHS
         first, last = table[p.season[0]]
         if y.lunar:
-            return _lunar_span(y, first, 1, False, last, 0, False, True)
+            return _lunar_span(y, first, 1, False, last, 0, False, False)  # 春 = months 1-3 exactly
         lo, hi = (y.year, first, 0), (y.year + (last - 1) // 12, (last - 1) % 12 + 1, 0)
         return _day_res(y, lo, hi, "interval", True, None)
     if p.ymod is not None:
@@ -285,10 +290,8 @@ def _lunar_span(y: _Year, m1: int, d1: int, leap1: bool, m2: int, d2: int, leap2
     lo = ce.lunar_to_gregorian(y.year, m1, d1, leap1)
     hi = ce.lunar_to_gregorian(y.year, m2, d2, leap2)
     if lo is None or hi is None:
-        if y.year < 1:  # lunar-python has no reliable tables before 1 CE: keep the year only
-            return _day_res(_Year(y.year, True, y.era, True, y.alternatives), (y.year, 0, 0), (y.year, 0, 0),
-                            "year", True, None)
-        return None
+        year_only = _Year(y.year, True, y.era, True, y.alternatives)  # no lunar tables before 1 CE
+        return _day_res(year_only, (y.year, 0, 0), (y.year, 0, 0), "year", True, None) if y.year < 1 else None
     lunar_y = _Year(y.year, True, y.era, y.approximate, y.alternatives)
     prec: Precision = "day" if lo == hi else "interval"
     return _day_res(lunar_y, lo, hi, prec, approx, m1)
@@ -305,9 +308,6 @@ def _lunar_month(p: _Point, y: _Year) -> _Resolved | None:
     return _lunar_span(y, p.month, 1, p.leap, p.month, 0, p.leap, False)
 
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
-
-
 def _years(span: ce.YearSpan) -> DateValue:
     lo, hi = ce.iso_year(span.lo), ce.iso_year(span.hi)
     return DateValue(value=lo if lo == hi else f"{lo}/{hi}", precision=span.precision,
@@ -318,18 +318,15 @@ def _years(span: ce.YearSpan) -> DateValue:
 def _point_interval(text: str, doc: datetime.date | None, ctx: int | None) -> DateValue | None:
     cur = _Cursor(text)
     first = _parse_point(cur, tail=False)
-    if first is None:
-        return None
-    second = _parse_point(cur, tail=True) if cur.take(ce.PAT_CONN) is not None else None
-    if cur.pos != len(text):
+    second = _parse_point(cur, tail=True) if first and cur.take(ce.PAT_CONN) is not None else None
+    if first is None or cur.pos != len(text):
         return None
     a = _resolve_point(first, doc, ctx)
     if a is None:
         return None
     if second is None:
-        value = a.lo if a.lo == a.hi else f"{a.lo}/{a.hi}"
-        precision = a.precision if a.lo == a.hi or a.precision in ("decade", "century") else "interval"
-        return DateValue(value=value, precision=precision, calendar="chinese-lunar" if a.lunar else "gregorian",
+        return DateValue(value=a.lo if a.lo == a.hi else f"{a.lo}/{a.hi}", precision=a.precision,
+                         calendar="chinese-lunar" if a.lunar else "gregorian",
                          era=a.era, approximate=a.approximate, alternatives=a.alternatives)
     second_copy = _Point(**vars(second))
     b = _resolve_point(second, doc, ctx, base=a)
@@ -356,9 +353,8 @@ def normalise_date(text: str, *, doc_date: datetime.date | None = None,
         return None
     if (numeric := re.fullmatch(ce.PAT_NUMERIC, s)) is not None:
         y, m, d = (int(x) for x in re.split(r"[-./]", numeric.group(0)))
-        if d > ce.gregorian_days_in_month(y, m):
-            return None
-        return DateValue(value=f"{y:04d}-{m:02d}-{d:02d}", precision="day")
+        valid = d <= ce.gregorian_days_in_month(y, m)
+        return DateValue(value=f"{y:04d}-{m:02d}-{d:02d}", precision="day") if valid else None
     if (years := re.fullmatch(ce.PAT_YEAR_RANGE, s)) is not None:
         lo, hi = int(years.group(0)[:4]), int(years.group(0)[-5:-1])
         return _years(ce.YearSpan(lo, hi, "interval")) if lo <= hi else None
@@ -370,21 +366,24 @@ def normalise_date(text: str, *, doc_date: datetime.date | None = None,
     return _point_interval(s, doc_date, context_year)
 
 
-_DOC_LABEL_RE = re.compile(r"(?:发布|發布|发文|發文|印发|印發|成文|更新|出版|刊发|刊發)?(?:时间|時間|日期)[：:]")
+_DOC_LABEL_RE = re.compile(r"(?:发布|發布|发文|發文|印发|印發|成文|更新|出版|刊发|刊發)?"
+                           r"(?:时间|時間|日期)[：:]")
 _DOC_EDGE = 200
+_LINE_END_RE = re.compile(r"[ \t　）)】」]*(?:(?:星期|周|週)[一二三四五六日天])?[ \t　）)】」]*(?:\n|$)")
 
 
 def find_document_date(text: str) -> datetime.date | None:
     """The document's own date: a labelled date (发布时间：…) first, else the latest full Y-M-D near an edge.
 
-    Rule: (1) the first ``发布时间/发布日期/日期/时间：`` label followed by a full year-month-day; otherwise (2) the
-    latest absolute year-month-day date in the first or last 200 characters (headers, datelines, signatures).
-    Relative forms, era dates and dates without a day are never used; an issue number such as
+    Rule: (1) the first ``发布时间/发布日期/日期/时间：`` label followed by a full year-month-day; otherwise
+    (2) the latest year-month-day in the first or last 200 characters that ends its line (a header, dateline
+    or signature such as ``……办公室　2024年8月12日``; a date opening a sentence is an event, not the document's).
+    Relative forms, lunar (reign-era) dates and dates without a day are not used; an issue number such as
     ``（2024年第8期）`` gives no day and therefore no document date.
     """
     def as_date(span_text: str) -> datetime.date | None:
         value = normalise_date(span_text)
-        if value is None or value.precision != "day" or value.value.startswith("-"):
+        if value is None or value.precision != "day" or value.calendar != "gregorian":
             return None
         return datetime.date.fromisoformat(value.value)
 
@@ -395,5 +394,5 @@ def find_document_date(text: str) -> datetime.date | None:
             return found
     edges = [(0, min(len(text), _DOC_EDGE)), (max(0, len(text) - _DOC_EDGE), len(text))]
     dates = [d for lo, hi in edges for s, e in find_date_spans(text[lo:hi])
-             if (d := as_date(text[lo + s:lo + e])) is not None]
+             if _LINE_END_RE.match(text, lo + e) and (d := as_date(text[lo + s:lo + e])) is not None]
     return max(dates, default=None)

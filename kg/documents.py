@@ -8,6 +8,7 @@ See docs/input.md.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import os
@@ -54,12 +55,12 @@ class DocumentError(Exception):
 
 # ---------------------------------------------------------------- text decoding
 
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (b"\xef\xbb\xbf", "utf-8-sig"),
-    (b"\xff\xfe\x00\x00", "utf-32-le"),
-    (b"\x00\x00\xfe\xff", "utf-32-be"),
-    (b"\xff\xfe", "utf-16-le"),
-    (b"\xfe\xff", "utf-16-be"),
+_BOMS: tuple[tuple[bytes, str, str], ...] = (  # (byte-order mark, codec after it, reported encoding)
+    (b"\xef\xbb\xbf", "utf-8", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32-le", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be", "utf-16-be"),
 )
 _SNIFF: tuple[tuple[bytes, str], ...] = (
     (b"%PDF-", "a PDF"), (b"PK\x03\x04", "a zip archive (e.g. .docx)"), (b"\x89PNG", "a PNG image"),
@@ -110,33 +111,32 @@ def _strict(data: bytes, encoding: str) -> str | None:
         return None
 
 
-def _decode_chinese(data: bytes) -> tuple[str, str] | None:
-    """GB18030 or Big5, whichever decodes cleanly and reads more like Chinese."""
+def _decode_chinese(data: bytes) -> tuple[float, str, str] | None:
+    """``(score, text, codec)`` of GB18030 or Big5, whichever decodes cleanly and reads more like Chinese."""
     candidates: list[tuple[float, int, str, str]] = []
-    gb = _strict(data, "gb18030")
-    if gb is not None:
-        candidates.append((_cjk_score(gb), 1, "gb18030", gb))
-    for rank, codec in enumerate(("big5", "cp950", "big5hkscs")):
+    for rank, codec in enumerate(("gb18030", "big5", "cp950", "big5hkscs")):
         text = _strict(data, codec)
         if text is not None:
-            candidates.append((_cjk_score(text), -rank, codec, text))
-            break
+            candidates.append((_cjk_score(text), -rank, text, codec))
+            if rank:  # the first Big5 flavour that decodes is enough
+                break
     if not candidates:
         return None
-    _, _, codec, text = max(candidates)
-    return text, codec
+    score, _, text, codec = max(candidates)
+    return score, text, codec
 
 
 def decode_text(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
     """Decode file bytes to ``(text, encoding)``: BOM, then strict UTF-8, then GB18030 vs Big5, then
-    charset-normalizer. Raises :class:`DocumentError` for binary or undecodable data."""
-    for bom, codec in _BOMS:
+    UTF-8 with a few bad bytes, then charset-normalizer. Raises :class:`DocumentError` for binary or
+    undecodable data."""
+    for bom, codec, name in _BOMS:
         if data.startswith(bom):
-            text = _strict(data, codec)
+            text = _strict(data[len(bom):], codec)
             if text is None:
-                raise DocumentError(path, f"starts with a {codec} byte-order mark but is not valid {codec}; "
+                raise DocumentError(path, f"starts with a {name} byte-order mark but is not valid {name}; "
                                           "re-save it as UTF-8")
-            return text, codec
+            return text, name
     if b"\x00" in data:
         kind = next((name for magic, name in _SNIFF if data.startswith(magic)), "a binary file")
         raise DocumentError(path, f"contains NUL bytes: this is {kind}, not text (if it is UTF-16 text "
@@ -147,13 +147,17 @@ def decode_text(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
         if exc.reason == "unexpected end of data" and exc.start >= len(data) - 3:
             return data[: exc.start].decode("utf-8"), "utf-8"  # cut inside the last character
     found = _decode_chinese(data)
-    if found is not None and _cjk_score(found[0]) >= 0.5:
-        return found
+    if found is not None and found[0] >= 0.5:
+        return found[1], found[2]
+    lenient = data.decode("utf-8", "replace")
+    damaged = lenient.count("\ufffd")
+    if damaged <= max(3, len(lenient) // 200) and damaged * 20 < len(lenient):  # UTF-8 with a few bad bytes
+        return lenient, "utf-8"
     guess = _charset_normalizer_guess(data)
     if guess is not None:
         return guess
     if found is not None:
-        return found
+        return found[1], found[2]
     raise DocumentError(path, "cannot decode the text: it is not UTF-8, UTF-16, GB18030 or Big5; "
                               "re-save it as UTF-8")
 
@@ -185,19 +189,22 @@ def _load_txt(data: bytes, path: Path) -> tuple[str, str, str | None]:
     return _check_text(text, path), encoding, None
 
 
+_PDF_LOCKED = ("PDF is encrypted with a password; decrypt it first, e.g. "
+               "qpdf --password=PASSWORD --decrypt in.pdf out.pdf, then retry")
+
+
 def _load_pdf(data: bytes, path: Path) -> tuple[str, str, str | None]:
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError
 
     if b"%PDF-" not in data[:1024]:
         raise DocumentError(path, "is not a PDF (no %PDF- header); check the file or fix its extension")
-    if b"%%EOF" not in data[-2048:]:
+    if b"%%EOF" not in data[-8192:]:
         raise DocumentError(path, "PDF is truncated (no %%EOF marker at the end); download or export it again")
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
-            raise DocumentError(path, "PDF is encrypted with a password; decrypt it first, e.g. "
-                                      "qpdf --password=PASSWORD --decrypt in.pdf out.pdf, then retry")
+            raise DocumentError(path, _PDF_LOCKED)
         pages = [page.extract_text() or "" for page in reader.pages]
         meta = reader.metadata
         title = meta.title if meta is not None else None
@@ -207,10 +214,9 @@ def _load_pdf(data: bytes, path: Path) -> tuple[str, str, str | None]:
         raise DocumentError(path, "PDF uses AES encryption, which needs the 'cryptography' package; "
                                   "pip install cryptography, or decrypt it with qpdf --decrypt") from None
     except FileNotDecryptedError:
-        raise DocumentError(path, "PDF is encrypted with a password; decrypt it first, e.g. "
-                                  "qpdf --password=PASSWORD --decrypt in.pdf out.pdf, then retry") from None
-    except Exception as exc:  # pypdf raises many types on damaged files
-        raise DocumentError(path, f"PDF is damaged ({type(exc).__name__}: {exc}); repair it, e.g. "
+        raise DocumentError(path, _PDF_LOCKED) from None
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many types on damaged files
+        raise DocumentError(path, f"PDF is damaged ({_why(exc)}); repair it, e.g. "
                                   "qpdf in.pdf fixed.pdf, or export it again") from None
     if not pages:
         raise DocumentError(path, "PDF has no pages; export it again")
@@ -243,7 +249,7 @@ def _check_zip(data: bytes, path: Path, max_bytes: int) -> None:
     inflated = sum(info.file_size for info in infos)
     packed = max(1, sum(info.compress_size for info in infos))
     if inflated > max_bytes:
-        raise DocumentError(path, f"unpacks to {inflated / 2**20:.0f} MB, over the {max_bytes / 2**20:.0f} MB limit "
+        raise DocumentError(path, f"unpacks to {_size(inflated)}, over the {_size(max_bytes)} limit "
                                   "(possible zip bomb); split the document or raise KG_MAX_FILE_MB")
     if inflated > DOCX_RATIO_FLOOR and inflated / packed > DOCX_MAX_RATIO:
         raise DocumentError(path, f"compression ratio {inflated / packed:.0f}:1 is over {DOCX_MAX_RATIO:.0f}:1 "
@@ -286,40 +292,47 @@ def _load_docx(data: bytes, path: Path, max_bytes: int) -> tuple[str, str, str |
         document = Document(io.BytesIO(data))
         text = "\n".join(_docx_blocks(document.element.body, document))
         title = document.core_properties.title
-    except Exception as exc:  # python-docx/lxml raise many types on damaged parts
-        raise DocumentError(path, f".docx is damaged ({type(exc).__name__}: {exc}); "
+    except Exception as exc:  # noqa: BLE001 - python-docx/lxml raise many types on damaged parts
+        raise DocumentError(path, f".docx is damaged ({_why(exc)}); "
                                   "open and save it again in Word or LibreOffice") from None
     return _check_text(text, path), "docx-xml", _clean_title(title)
 
 
 _HTML_DROP = frozenset({"script", "style", "nav", "noscript", "template", "iframe", "svg", "head", "object"})
 _HTML_BLOCK = frozenset({
-    "address", "article", "aside", "blockquote", "body", "caption", "dd", "details", "dialog", "div", "dl",
-    "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
-    "header", "hr", "li", "main", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot",
-    "th", "thead", "tr", "ul", "br", "title", "html",
+    "address", "article", "aside", "blockquote", "body", "br", "caption", "dd", "details", "dialog", "div", "dl",
+    "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
+    "html", "li", "main", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead",
+    "title", "tr", "ul",
 })
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
-_CODEC_UPGRADE = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "euc-cn": "gb18030",
-                  "big5": "big5", "utf8": "utf-8"}
+_MULTIBYTE = frozenset({"utf-8", "gb18030", "gbk", "gb2312", "big5", "cp950", "big5hkscs", "utf-16", "euc_jp",
+                        "shift_jis", "cp932", "euc_kr"})
 
 
 def _decode_html(data: bytes, path: Path) -> tuple[str, str]:
-    if not any(data.startswith(bom) for bom, _ in _BOMS):
-        match = _META_CHARSET.search(data[:4096])
-        if match:
-            declared = match.group(1).decode("ascii").lower()
-            codec = _CODEC_UPGRADE.get(declared, declared)
-            text = _strict(data, codec)
-            if text is not None:
+    """The declared ``<meta charset>`` if the bytes agree with it, else detection as for .txt.
+    GB2312/GBK labels decode as GB18030 (a superset); a single-byte label on Chinese bytes is overruled."""
+    match = None if any(data.startswith(bom) for bom, _, _ in _BOMS) else _META_CHARSET.search(data[:4096])
+    if match:
+        try:
+            codec = codecs.lookup(match.group(1).decode("ascii")).name
+        except LookupError:
+            codec = ""
+        codec = "gb18030" if codec in ("gb2312", "gbk") else codec
+        text = _strict(data, codec) if codec else None
+        if text is not None:
+            if codec in _MULTIBYTE or text.isascii():
                 return text, codec
-    return decode_text(data, path)  # declared charset missing or wrong: detect
+            found = _decode_chinese(data)
+            return (found[1], found[2]) if found is not None and found[0] >= 0.5 else (text, codec)
+    return decode_text(data, path)
 
 
 def _html_text(root: Any) -> str:
-    from bs4 import NavigableString, Tag
-    from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
+    """Visible text: whitespace collapsed as a browser does (except in <pre>), block elements on their own lines."""
+    from bs4.element import NavigableString, PreformattedString, Tag
 
     out: list[str] = []
 
@@ -329,30 +342,25 @@ def _html_text(root: Any) -> str:
         if out and out[-1] != "\n":
             out.append("\n")
 
-    stack: list[tuple[Any, bool]] = [(root, False)]
+    stack: list[tuple[Any, bool, bool]] = [(root, False, False)]  # (node, is a block's end, inside <pre>)
     while stack:
-        node, closing = stack.pop()
+        node, closing, in_pre = stack.pop()
         if closing:
             newline()
-            continue
-        if isinstance(node, (Comment, Declaration, Doctype, ProcessingInstruction)):
-            continue
-        if isinstance(node, NavigableString):
-            in_pre = any(p.name == "pre" for p in node.parents if isinstance(p, Tag))
-            piece = str(node) if in_pre else _HTML_SPACE.sub(" ", str(node))
-            if piece == " " and (not out or out[-1] in (" ", "\n")):
+        elif isinstance(node, NavigableString):
+            if isinstance(node, PreformattedString):  # comments, doctype, CDATA, processing instructions
                 continue
-            if piece.startswith(" ") and (not out or out[-1] == "\n"):
+            piece = str(node) if in_pre else _HTML_SPACE.sub(" ", str(node))
+            if piece.startswith(" ") and (not out or out[-1] in (" ", "\n")):
                 piece = piece[1:]
-            out.append(piece)
-            continue
-        if not isinstance(node, Tag) or node.name in _HTML_DROP:
-            continue
-        block = node.name in _HTML_BLOCK
-        if block:
-            newline()
-            stack.append((node, True))
-        stack.extend((child, False) for child in reversed(node.contents))
+            if piece:
+                out.append(piece)
+        elif isinstance(node, Tag) and node.name not in _HTML_DROP:
+            if node.name in _HTML_BLOCK:
+                newline()
+                stack.append((node, True, in_pre))
+            inner_pre = in_pre or node.name == "pre"
+            stack.extend((child, False, inner_pre) for child in reversed(node.contents))
     return "\n".join(line.strip(" ") for line in "".join(out).split("\n")).strip("\n")
 
 
@@ -364,10 +372,18 @@ def _load_html(data: bytes, path: Path) -> tuple[str, str, str | None]:
         soup = BeautifulSoup(markup, "lxml")
         title = soup.title.get_text() if soup.title is not None else None
         text = _html_text(soup)
-    except Exception as exc:  # lxml/bs4 on pathological markup
-        raise DocumentError(path, f"HTML cannot be parsed ({type(exc).__name__}: {exc}); "
-                                  "save the page again or give its text as .txt") from None
+    except Exception as exc:  # noqa: BLE001 - lxml/bs4 on pathological markup
+        raise DocumentError(path, f"HTML cannot be parsed ({_why(exc)}); save the page again or give its text "
+                                  "as .txt") from None
     return _check_text(text, path), encoding, _clean_title(title)
+
+
+def _why(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:160]}"
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} bytes"
 
 
 def _clean_title(title: object) -> str | None:
@@ -383,25 +399,25 @@ def load_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocum
     """Load one file; raises :class:`DocumentError` (and nothing else) on any bad input."""
     path = Path(path)
     fmt = SUFFIX_FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        shown = path.suffix or "(no extension)"
-        raise DocumentError(path, f"unsupported file type {shown}; supported: .txt .pdf .docx .html .htm "
-                                  "(convert the file, or rename it if it is plain text)")
     try:
         if not path.exists():
             raise DocumentError(path, "no such file; check the path")
         if not path.is_file():
             raise DocumentError(path, "is not a regular file; give a file or a folder of files")
+        if fmt is None:
+            shown = path.suffix or "(no extension)"
+            raise DocumentError(path, f"unsupported file type {shown}; supported: .txt .pdf .docx .html .htm "
+                                      "(convert the file, or rename it if it is plain text)")
         size = path.stat().st_size
         if size > max_bytes:
-            raise DocumentError(path, f"is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit; "
+            raise DocumentError(path, f"is {_size(size)}, over the {_size(max_bytes)} limit; "
                                       "split it or raise KG_MAX_FILE_MB")
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
-    except OSError as exc:
-        raise DocumentError(path, f"cannot be read ({exc.strerror or exc}); check its permissions") from None
+    except (OSError, ValueError) as exc:  # ValueError: e.g. a NUL character in the path
+        raise DocumentError(path, f"cannot be read ({_why(exc)}); check the path and its permissions") from None
     if len(data) > max_bytes:
-        raise DocumentError(path, f"is over the {max_bytes / 2**20:.0f} MB limit; split it or raise KG_MAX_FILE_MB")
+        raise DocumentError(path, f"is over the {_size(max_bytes)} limit; split it or raise KG_MAX_FILE_MB")
     if not data:
         raise DocumentError(path, "is empty (0 bytes); check that it is the right file")
     try:
@@ -417,8 +433,8 @@ def load_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocum
         raise
     except (MemoryError, RecursionError) as exc:
         raise DocumentError(path, f"too complex to load ({type(exc).__name__}); split or simplify it") from None
-    except Exception as exc:  # last line of defence: bad input must never escape as another type
-        raise DocumentError(path, f"cannot be loaded ({type(exc).__name__}: {exc}); "
+    except Exception as exc:  # noqa: BLE001 - bad input must never escape as another type
+        raise DocumentError(path, f"cannot be loaded ({_why(exc)}); "
                                   "convert it to UTF-8 .txt and retry") from None
     return RawDocument(path=str(path), text=text, sha256=hashlib.sha256(data).hexdigest(),
                        encoding=encoding, format=fmt, title=title)

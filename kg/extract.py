@@ -7,7 +7,10 @@ parallel); only the compact per-document graphs go on to cross-document resoluti
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 import re
+from functools import lru_cache
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -22,8 +25,51 @@ from kg.relations.types import AnnotatedDoc, DocGraph, Span
 
 _WS = re.compile(r"\s+")
 
-PIPELINE_VERSION = "0.1.0"
-"""Bump when extraction output changes; processed-document caches key on it."""
+CODE_VERSION = "0.1.0"
+"""Bump when extraction code changes its output; the processed-document cache keys on it."""
+
+
+@lru_cache(maxsize=1)
+def pipeline_version() -> str:
+    """Code version + a hash of the shipped model and lexicons (``KG_PIPELINE_VERSION`` overrides)."""
+    from kg.settings import get_settings
+
+    if get_settings().pipeline_version:
+        return get_settings().pipeline_version
+    h = hashlib.sha256(CODE_VERSION.encode())
+    root = Path(__file__).resolve().parents[1] / "ner"
+    for path in sorted([*root.glob("lexicons/*.txt"), *root.glob("model/*")]):
+        if path.is_file():
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+    return f"{CODE_VERSION}+{h.hexdigest()[:10]}"
+
+
+class ExtractionCache:
+    """Processed documents by content hash and pipeline version: a re-run skips them, and a new
+    pipeline version re-processes them. Writes are atomic (temp file + rename)."""
+
+    def __init__(self, folder: Path, version: str | None = None) -> None:
+        self.folder = folder
+        self.version = version or pipeline_version()
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, raw: RawDocument, doc_date: dt.date | None) -> Path:
+        key = hashlib.sha256(f"{raw.sha256}|{raw.path}|{self.version}|{doc_date}".encode()).hexdigest()[:32]
+        return self.folder / f"{key}.json"
+
+    def get(self, raw: RawDocument, doc_date: dt.date | None) -> ExtractedDocument | None:
+        path = self._path(raw, doc_date)
+        try:
+            return ExtractedDocument.model_validate_json(path.read_bytes())
+        except (OSError, ValueError):
+            return None
+
+    def put(self, raw: RawDocument, doc_date: dt.date | None, item: ExtractedDocument) -> None:
+        path = self._path(raw, doc_date)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(item.model_dump_json(), encoding="utf-8")
+        os.replace(tmp, path)
 
 
 class ExtractedDocument(BaseModel):
@@ -36,7 +82,16 @@ class ExtractedDocument(BaseModel):
     """``"start:end"`` (raw offsets) → the original surface with whitespace removed."""
 
 
-def extract_document(raw: RawDocument, *, doc_date: dt.date | None = None) -> ExtractedDocument:
+def extract_document(raw: RawDocument, *, doc_date: dt.date | None = None,
+                     cache: ExtractionCache | None = None) -> ExtractedDocument:
+    """Normalise, annotate and relate one document (from ``cache`` when it was processed before)."""
+    if cache is not None:
+        hit = cache.get(raw, doc_date)
+        if hit is not None:
+            return hit
+        item = extract_document(raw, doc_date=doc_date)
+        cache.put(raw, doc_date, item)
+        return item
     from kg.dates import find_document_date
     from ner.pipeline import annotate
 
@@ -82,6 +137,7 @@ def extract_paths(
     doc_date: dt.date | None = None,
     on_error: Callable[[DocumentError], None] | None = None,
     on_document: Callable[[RawDocument], None] | None = None,
+    cache: ExtractionCache | None = None,
 ) -> Iterator[Record]:
     """``kg extract``: every readable document, resolved across the whole batch.
 
@@ -96,6 +152,6 @@ def extract_paths(
                 continue
             if on_document:
                 on_document(item)
-            yield extract_document(item, doc_date=doc_date)
+            yield extract_document(item, doc_date=doc_date, cache=cache)
 
     yield from resolve(extracted())

@@ -42,11 +42,11 @@ def open_stores(settings: Settings) -> list[GraphStore]:
     """The embedded store always; Neo4j too when ``KG_NEO4J_URI`` is set."""
     from kg.store.rdf_store import OxigraphStore
 
-    stores: list[GraphStore] = [OxigraphStore.open(settings)]
+    stores: list[GraphStore] = [OxigraphStore(settings.data_dir / "oxigraph")]
     if settings.uses_neo4j:
         from kg.store.neo4j_store import Neo4jStore
 
-        stores.append(Neo4jStore.from_settings(settings))
+        stores.append(Neo4jStore(settings))
     return stores
 
 

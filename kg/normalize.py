@@ -109,7 +109,7 @@ def to_simplified(text: str) -> str:
 class NormalizedText:
     """Reflowed text with a piecewise offset map back to the raw text (see module docstring)."""
 
-    __slots__ = ("raw", "text", "simplified", "_text_starts", "_raw_starts")
+    __slots__ = ("_raw_starts", "_text_starts", "raw", "simplified", "text")
 
     def __init__(self, raw: str, text: str, simplified: str, text_starts: array[int], raw_starts: array[int]) -> None:
         self.raw = raw
@@ -165,7 +165,7 @@ class NormalizedText:
 class _LineStats:
     """Document-level layout facts that make the break decisions robust."""
 
-    __slots__ = ("typical", "per_line", "indent_informative")
+    __slots__ = ("indent_informative", "per_line", "typical")
 
     def __init__(self, lengths: list[int], finals: int, indented: int) -> None:
         n = len(lengths)
@@ -200,14 +200,16 @@ def _break_choice(raw: str, s: int, e: int, line_start: int, lead_start: int, st
         return _join(p, n)
     indented = stats.indent_informative and _indented(raw[lead_start:e])
     short = stats.short(s - line_start)
+    new_paragraph = _NEW_PARAGRAPH.match(raw, e, min(len(raw), e + 12)) is not None
     if p in SENTENCE_FINAL:
-        if indented or short is True or stats.per_line or _NEW_PARAGRAPH.match(raw, e, min(len(raw), e + 12)):
-            return "\n"
-    elif short is not False and _HEADING.fullmatch(raw, line_start, s):
-        return "\n"
-    elif short is True and (indented or _NEW_PARAGRAPH.match(raw, e, min(len(raw), e + 12))):
-        return "\n"
-    return _join(p, n)
+        keep = indented or short is True or stats.per_line or new_paragraph
+    else:  # a heading line, or a line that ended early before an indented/new-paragraph line
+        heading = short is not False and _HEADING.fullmatch(raw, line_start, s) is not None
+        # continuation lines of a hard-wrapped paragraph are never indented, so an indented
+        # line after an unfinished one starts a paragraph (a title or header line came before)
+        title = (s - line_start <= 30 and raw.count("\n", s, e) >= 2 and _indented(raw[lead_start:e]))
+        keep = heading or indented or title or (short is True and new_paragraph)
+    return "\n" if keep else _join(p, n)
 
 
 def _last_break_end(raw: str, s: int, e: int) -> int:
@@ -238,8 +240,8 @@ def normalize(raw: str) -> NormalizedText:
                 indented += _indented(match.group())
             continue
         if _BREAK.search(raw, s, e) is None:
-            choice = "" if _IGNORABLE_ONLY.fullmatch(raw, s, e) else _join(raw[s - 1], raw[e])
-            gaps.append((s, e, choice, 0, 0))
+            same_line = "" if _IGNORABLE_ONLY.fullmatch(raw, s, e) else _join(raw[s - 1], raw[e])
+            gaps.append((s, e, same_line, 0, 0))
             continue
         lead_start = _last_break_end(raw, s, e)
         gaps.append((s, e, None, line_start, lead_start))
@@ -263,18 +265,17 @@ def normalize(raw: str) -> NormalizedText:
                 raw_starts.append(pos)
             pieces.append(raw[pos:s])
             out += s - pos
-        if choice is None:
-            choice = _break_choice(raw, s, e, start_of_line, lead_start, stats)
-        if choice:
+        kept = _break_choice(raw, s, e, start_of_line, lead_start, stats) if choice is None else choice
+        if kept:
             at = s
-            if raw[s] != choice:  # map the kept space/newline to a raw space/line break of the gap
-                found = (_BREAK if choice == "\n" else _SPACE).search(raw, s, e)
+            if raw[s] != kept:  # map the kept space/newline to a raw space/line break of the gap
+                found = (_BREAK if kept == "\n" else _SPACE).search(raw, s, e)
                 at = found.start() if found else s
             if out - last_t != at - last_r:
                 last_t, last_r = out, at
                 text_starts.append(out)
                 raw_starts.append(at)
-            pieces.append(choice)
+            pieces.append(kept)
             out += 1
         pos = e
     if size > pos:

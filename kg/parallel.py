@@ -16,19 +16,21 @@ from pathlib import Path
 from typing import Any
 
 from kg.documents import DocumentError, load_document
-from kg.extract import ExtractedDocument, extract_document, resolve
+from kg.extract import ExtractedDocument, ExtractionCache, extract_document, resolve
 from kg.models import Record
 
 Outcome = ExtractedDocument | DocumentError
 
 
-def extract_file(path: str, doc_date: str | None = None) -> Outcome:
+def extract_file(path: str, doc_date: str | None = None, cache_dir: str | None = None,
+                 version: str | None = None) -> Outcome:
     """Load and extract one file; a bad file comes back as its DocumentError (never raises)."""
     try:
         raw = load_document(Path(path))
     except DocumentError as e:
         return e
-    return extract_document(raw, doc_date=dt.date.fromisoformat(doc_date) if doc_date else None)
+    cache = ExtractionCache(Path(cache_dir), version) if cache_dir else None
+    return extract_document(raw, doc_date=dt.date.fromisoformat(doc_date) if doc_date else None, cache=cache)
 
 
 def _expand(paths: Iterable[Path]) -> Iterator[Path | DocumentError]:
@@ -78,12 +80,14 @@ def extract_paths_parallel(
     workers: int,
     doc_date: dt.date | None = None,
     on_error: Callable[[DocumentError], None] | None = None,
+    cache: ExtractionCache | None = None,
 ) -> Iterator[Record]:
     """Like :func:`kg.extract.extract_paths`, on ``workers`` local processes."""
     date = doc_date.isoformat() if doc_date else None
+    cdir, version = (str(cache.folder), cache.version) if cache else (None, None)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         def submit(p: str) -> Future[Outcome]:
-            return pool.submit(extract_file, p, date)
+            return pool.submit(extract_file, p, date, cdir, version)
 
         yield from _records(_ordered(submit, lambda f: f.result(), paths, workers * 4), on_error)
 
@@ -95,6 +99,7 @@ def extract_paths_dask(
     workers: int,
     doc_date: dt.date | None = None,
     on_error: Callable[[DocumentError], None] | None = None,
+    cache: ExtractionCache | None = None,
 ) -> Iterator[Record]:
     """Extraction on a Dask cluster at ``address`` (``tcp://host:8786``), or on a local cluster of
     ``workers`` processes when no address is given. Workers must see the files at the same paths
@@ -104,6 +109,7 @@ def extract_paths_dask(
     except ImportError as e:  # pragma: no cover - dask is a core dependency
         raise RuntimeError("Dask is not installed; run: pip install 'dask[distributed]'") from e
     date = doc_date.isoformat() if doc_date else None
+    cdir, version = (str(cache.folder), cache.version) if cache else (None, None)
     cluster = None
     if address:
         client = Client(address)
@@ -115,7 +121,7 @@ def extract_paths_dask(
         n = max(1, len(client.scheduler_info().get("workers", {})))
 
         def submit(p: str) -> Any:
-            return client.submit(extract_file, p, date, pure=False)
+            return client.submit(extract_file, p, date, cdir, version, pure=False)
 
         yield from _records(_ordered(submit, lambda f: f.result(), paths, n * 4), on_error)
     finally:

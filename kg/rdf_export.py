@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import PROV
@@ -23,6 +23,7 @@ from rdflib.namespace import PROV
 from kg.ids import mention_id, relation_id
 from kg.models import DocumentRecord, EntityRecord, MentionRecord, Record, RelationRecord
 from kg.pinyin import name_pinyin
+from kg.store.base import GraphStore
 from ontology.namespace import (
     CONTEXT_JSONLD,
     ENTITY_CLASS,
@@ -33,9 +34,6 @@ from ontology.namespace import (
     agent_iri,
     iri_for,
 )
-
-if TYPE_CHECKING:
-    from kg.store.base import GraphStore
 
 XSD_STRING = str(XSD.string)
 XSD_INTEGER = str(XSD.integer)
@@ -329,10 +327,11 @@ def export_rdf(
     dump = getattr(store_or_records, "export_native", None)
     if dump is not None and kind in ("nt", "turtle"):
         return int(dump(target, kind))
-    if hasattr(store_or_records, "all_entities"):
-        records: Iterable[Record] = _store_records(store_or_records)  # type: ignore[arg-type]
+    records: Iterable[Record]
+    if isinstance(store_or_records, GraphStore):
+        records = _store_records(store_or_records)
     else:
-        records = store_or_records  # type: ignore[assignment]
+        records = store_or_records
     if kind == "nt":
         with target.open("w", encoding="utf-8") as out:
             return write_ntriples(records, out, documents_text)

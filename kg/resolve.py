@@ -82,6 +82,7 @@ def _names(c: Candidate) -> set[str]:
 class Resolver:
     def __init__(self, state: ResolverState | None = None) -> None:
         self.state = state or ResolverState()
+        self._notes: dict[str, str] = {}
 
     def add(self, graph: DocGraph) -> None:
         self.state.docs[graph.doc_id] = graph
@@ -101,7 +102,7 @@ class Resolver:
 
     def resolve(self) -> tuple[dict[_Ref, str], dict[str, EntityRecord]]:
         ids: dict[_Ref, str] = {}
-        self._notes: dict[str, str] = {}
+        self._notes = {}
         groups: dict[str, list[tuple[str, Candidate]]] = defaultdict(list)
         uf = _UnionFind()
         by_name: dict[tuple[str, str], _Ref] = {}
@@ -243,7 +244,7 @@ class Resolver:
 
 def _canonical(members: list[tuple[str, Candidate]]) -> str:
     heads = Counter(c.name for _, c in members)
-    return sorted(heads, key=lambda n: (-heads[n], n))[0]
+    return min(heads, key=lambda n: (-heads[n], n))
 
 
 def _entity(eid: str, members: list[tuple[str, Candidate]]) -> EntityRecord:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pycrfsuite
 from pydantic import BaseModel, ConfigDict
 
-from ner.features import FeatureExtractor
+from ner.features import EntityLexicon, FeatureExtractor
 
 Span = tuple[int, int, str]
 
@@ -41,18 +41,28 @@ class ModelMeta(BaseModel):
     c1: float = 0.0
     c2: float = 0.0
     max_iterations: int = 0
+    entity_lexicon: bool = False
+    lexicon_folds: int = 5
     trained_on: list[str] = []
     sentences: int = 0
 
 
-def meta_path_for(model_path: Path) -> Path:
-    """``crf.crfsuite.gz`` / ``crf.crfsuite`` → ``crf.meta.json`` in the same folder."""
+def _stem(model_path: Path) -> str:
     name = model_path.name
     for suffix in (".crfsuite.gz", ".crfsuite", ".gz"):
         if name.endswith(suffix):
-            name = name[: -len(suffix)]
-            break
-    return model_path.with_name(name + ".meta.json")
+            return name[: -len(suffix)]
+    return name
+
+
+def meta_path_for(model_path: Path) -> Path:
+    """``crf.crfsuite.gz`` / ``crf.crfsuite`` → ``crf.meta.json`` in the same folder."""
+    return model_path.with_name(_stem(model_path) + ".meta.json")
+
+
+def lexicon_path_for(model_path: Path) -> Path:
+    """``crf.crfsuite.gz`` → ``crf.lexicon.tsv.gz``: the entity strings seen in training."""
+    return model_path.with_name(_stem(model_path) + ".lexicon.tsv.gz")
 
 
 def spans_to_tags(length: int, spans: Iterable[Span], scheme: str = "BIOES") -> list[str]:
@@ -122,11 +132,16 @@ def _cut_long(text: str, start: int, end: int, max_chars: int, out: list[tuple[i
 class CrfTagger:
     """A loaded CRF model: ``tag(text)`` returns ``(start, end, label)`` spans with offsets into ``text``."""
 
-    def __init__(self, model_bytes: bytes, meta: ModelMeta) -> None:
+    def __init__(self, model_bytes: bytes, meta: ModelMeta, lexicon: EntityLexicon | None = None) -> None:
+        if meta.entity_lexicon and lexicon is None:
+            raise ValueError("this model was trained with entity-lexicon features; pass its lexicon file too")
         self.meta = meta
-        self.extractor = FeatureExtractor(meta.radius, meta.trigrams, meta.lexicons)
+        self.extractor = FeatureExtractor(meta.radius, meta.trigrams, meta.lexicons, lexicon)
+        # CRFsuite reads the model in place and pycrfsuite keeps no reference to the buffer: hold it here,
+        # or the tagger reads freed memory (segfaults) once the bytes object is collected.
+        self._model_bytes = model_bytes
         self._tagger = pycrfsuite.Tagger()
-        self._tagger.open_inmemory(model_bytes)
+        self._tagger.open_inmemory(self._model_bytes)
 
     @classmethod
     def load(cls, path: Path | None = None) -> CrfTagger:
@@ -145,7 +160,15 @@ class CrfTagger:
             if meta_file.is_file()
             else ModelMeta()
         )
-        return cls(raw, meta)
+        lexicon = None
+        if meta.entity_lexicon:
+            lexicon_file = lexicon_path_for(model_path)
+            if not lexicon_file.is_file():
+                raise FileNotFoundError(
+                    f"entity lexicon {lexicon_file} is missing; retrain with `python -m ner.train`"
+                )
+            lexicon = EntityLexicon.from_text(gzip.decompress(lexicon_file.read_bytes()).decode("utf-8"))
+        return cls(raw, meta, lexicon)
 
     def labels(self) -> list[str]:
         return list(self._tagger.labels())
@@ -167,6 +190,12 @@ class CrfTagger:
 
     def tag_many(self, texts: Sequence[str]) -> list[list[Span]]:
         return [self.tag(text) for text in texts]
+
+
+def write_lexicon(model_path: Path, lexicon: EntityLexicon) -> Path:
+    target = lexicon_path_for(model_path)
+    target.write_bytes(gzip.compress(lexicon.to_text().encode("utf-8"), compresslevel=9, mtime=0))
+    return target
 
 
 def write_model_meta(model_path: Path, meta: ModelMeta) -> Path:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from operator import add
 from pathlib import Path
 
 FeatureSequence = list[tuple[str, ...]]
@@ -112,18 +113,23 @@ _FLAG_TABLE = bytes([48, 49]) + bytes(254)
 class FeatureExtractor:
     """Turns a sentence into one tuple of feature strings per character."""
 
-    def __init__(self, radius: int = 2, trigrams: bool = True, lexicons: bool = True) -> None:
+    def __init__(
+        self,
+        radius: int = 2,
+        trigrams: bool = True,
+        lexicons: bool = True,
+        entity_lexicon: EntityLexicon | None = None,
+    ) -> None:
         if radius < 1 or radius > 4:
             raise ValueError(f"feature window radius must be 1..4, got {radius}")
         self.radius = radius
         self.trigrams = trigrams
         self.lexicons = lexicons
+        self.entity_lexicon = entity_lexicon
         self._single_surnames, self._compound_surnames = surnames()
 
-    def describe(self) -> dict[str, int | bool]:
-        return {"radius": self.radius, "trigrams": self.trigrams, "lexicons": self.lexicons}
-
-    def extract(self, text: str) -> FeatureSequence:
+    def extract(self, text: str, entity_lexicon: EntityLexicon | None = None) -> FeatureSequence:
+        """Features per char; ``entity_lexicon`` overrides the extractor's own (used for jackknifed training)."""
         n = len(text)
         if n == 0:
             return []
@@ -132,19 +138,19 @@ class FeatureExtractor:
         shifted = {k: padded[r + k : r + k + n] for k in range(-r, r + 1)}
         templates: list[list[str]] = [["b"] * n]
         for k in range(-r, r + 1):
-            prefix = f"U{k}="
-            templates.append([prefix + c for c in shifted[k]])
+            templates.append(list(map(f"U{k}=".__add__, shifted[k])))
         for k in range(-r, r):
-            prefix = f"B{k}="
-            templates.append([prefix + a + b for a, b in zip(shifted[k], shifted[k + 1], strict=True)])
+            templates.append(list(map(f"B{k}=".__add__, map(add, shifted[k], shifted[k + 1]))))
         if self.trigrams:
-            templates.append(
-                ["T=" + a + b + c for a, b, c in zip(shifted[-1], shifted[0], shifted[1], strict=True)]
-            )
+            trigram = map(add, map(add, shifted[-1], shifted[0]), shifted[1])
+            templates.append(list(map("T=".__add__, trigram)))
         classes = "^" + "".join([char_class(c) for c in text]) + "$"
         templates.append(["K=" + classes[i : i + 3] for i in range(n)])
         if self.lexicons:
             templates.extend(self._lexicon_templates(text, n))
+        lexicon = entity_lexicon if entity_lexicon is not None else self.entity_lexicon
+        if lexicon is not None:
+            templates.append(list(map("X=".__add__, lexicon.match_tags(text))))
         return list(zip(*templates, strict=True))
 
     def _lexicon_templates(self, text: str, n: int) -> list[list[str]]:
@@ -161,3 +167,98 @@ class FeatureExtractor:
             ["P=" + place[i : i + 3] for i in range(n)],
             ["H=" + title[i + 1] for i in range(n)],
         ]
+
+
+ENTITY_TYPE_CODES: dict[str, int] = {"PERSON": 0, "PLACE": 1, "ORG": 2}
+
+
+class EntityLexicon:
+    """Known entity strings (2..``max_len`` chars) → type bit mask, matched against every substring.
+
+    ``match_tags`` gives one 3-letter code per char, one letter per type (PERSON, PLACE, ORG):
+    ``B``/``I``/``E`` for the position inside the longest known string of that type covering the char, or
+    ``O``. Built from training data; during training each fold uses a lexicon without its own sentences.
+    """
+
+    def __init__(self, entries: dict[str, int], max_len: int = 8) -> None:
+        self.entries = entries
+        self.max_len = max_len
+        self._prefixes = {word[:k] for word in entries for k in range(2, len(word) + 1)}
+
+    def match_tags(self, text: str) -> list[str]:
+        n = len(text)
+        entries = self.entries
+        prefixes = self._prefixes
+        found: list[tuple[int, int, int]] = []
+        for i in range(n - 1):
+            end = i + 2
+            limit = min(n, i + self.max_len)
+            while end <= limit:
+                piece = text[i:end]
+                if piece not in prefixes:
+                    break
+                mask = entries.get(piece)
+                if mask:
+                    found.append((end - i, i, mask))
+                end += 1
+        if not found:
+            return ["OOO"] * n
+        found.sort()
+        codes: dict[int, list[str]] = {}
+        for length, start, mask in found:
+            for bit in range(3):
+                if mask & (1 << bit):
+                    for j in range(start, start + length):
+                        row = codes.setdefault(j, ["O", "O", "O"])
+                        row[bit] = "B" if j == start else "E" if j == start + length - 1 else "I"
+        tags = ["OOO"] * n
+        for j, row in codes.items():
+            tags[j] = "".join(row)
+        return tags
+
+    def to_text(self) -> str:
+        lines = []
+        for word, mask in sorted(self.entries.items()):
+            types = ",".join(name for name, bit in ENTITY_TYPE_CODES.items() if mask & (1 << bit))
+            lines.append(f"{word}\t{types}")
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def from_sentences(
+        cls, sentences: Iterable[tuple[str, list[tuple[int, int, str]]]], folds: int = 0, max_len: int = 8
+    ) -> tuple[EntityLexicon, list[EntityLexicon]]:
+        """The lexicon of every entity string in ``sentences`` and, for ``folds > 1``, one lexicon per fold
+        (sentence ``i`` is in fold ``i % folds``) built only from the other folds' sentences."""
+        fold_masks: dict[tuple[str, int], int] = {}
+        for index, (text, spans) in enumerate(sentences):
+            fold_bit = 1 << (index % folds) if folds > 1 else 1
+            for start, end, label in spans:
+                code = ENTITY_TYPE_CODES.get(label)
+                if code is not None and 2 <= end - start <= max_len:
+                    key = (text[start:end], code)
+                    fold_masks[key] = fold_masks.get(key, 0) | fold_bit
+        full: dict[str, int] = {}
+        per_fold: list[dict[str, int]] = [{} for _ in range(folds if folds > 1 else 0)]
+        for (word, code), in_folds in fold_masks.items():
+            full[word] = full.get(word, 0) | (1 << code)
+            for fold, entries in enumerate(per_fold):
+                if in_folds & ~(1 << fold):
+                    entries[word] = entries.get(word, 0) | (1 << code)
+        return cls(full, max_len), [cls(entries, max_len) for entries in per_fold]
+
+    @classmethod
+    def from_text(cls, text: str, max_len: int = 8) -> EntityLexicon:
+        entries: dict[str, int] = {}
+        for lineno, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            word, sep, types = line.partition("\t")
+            if not sep:
+                raise ValueError(
+                    f"entity lexicon line {lineno} is not '<string>TAB<types>'; retrain the model"
+                )
+            mask = 0
+            for name in types.split(","):
+                mask |= 1 << ENTITY_TYPE_CODES[name]
+            entries[word] = mask
+        return cls(entries, max_len)

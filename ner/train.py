@@ -21,9 +21,9 @@ from typing import Any
 import pycrfsuite
 
 from ner.corpora import Sentence, read_corpus
-from ner.crf import TAGGED_TYPES, CrfTagger, ModelMeta, spans_to_tags, write_model_meta
+from ner.crf import TAGGED_TYPES, CrfTagger, ModelMeta, spans_to_tags, write_lexicon, write_model_meta
 from ner.evaluate import EvalReport, evaluate_corpus
-from ner.features import FeatureExtractor
+from ner.features import EntityLexicon, FeatureExtractor
 
 
 class ProgressTrainer(pycrfsuite.Trainer):  # type: ignore[misc]
@@ -79,8 +79,19 @@ def train_model(
     extractor = FeatureExtractor(meta.radius, meta.trigrams, meta.lexicons)
     trainer = ProgressTrainer(verbose=verbose)
     started = time.perf_counter()
+    full_lexicon: EntityLexicon | None = None
+    fold_lexicons: list[EntityLexicon] = []
+    if meta.entity_lexicon:
+        full_lexicon, fold_lexicons = EntityLexicon.from_sentences(sentences, meta.lexicon_folds)
+        if verbose:
+            print(
+                f"  entity lexicon: {len(full_lexicon.entries):,} strings, {meta.lexicon_folds} folds",
+                flush=True,
+            )
     for index, (text, spans) in enumerate(sentences, 1):
-        trainer.append(extractor.extract(text), spans_to_tags(len(text), spans, meta.scheme))
+        fold_lexicon = fold_lexicons[(index - 1) % len(fold_lexicons)] if fold_lexicons else full_lexicon
+        features = extractor.extract(text, fold_lexicon)
+        trainer.append(features, spans_to_tags(len(text), spans, meta.scheme))
         if verbose and index % 10000 == 0:
             print(f"  features for {index:,} sentences", flush=True)
     trainer.set_params(
@@ -100,6 +111,8 @@ def train_model(
     else:
         trainer.train(str(out))
     write_model_meta(out, meta)
+    if full_lexicon is not None:
+        write_lexicon(out, full_lexicon)
     return out, time.perf_counter() - started
 
 
@@ -128,6 +141,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--radius", type=int, default=2)
     parser.add_argument("--no-trigrams", action="store_true")
     parser.add_argument("--no-lexicons", action="store_true")
+    parser.add_argument(
+        "--entity-lexicon", action="store_true", help="jackknifed lexicon of training entities"
+    )
     parser.add_argument("--scheme", choices=["BIO", "BIOES"], default="BIOES")
     parser.add_argument("--test", type=Path, action="append", default=[], help="extra test corpora to score")
     args = parser.parse_args(argv)
@@ -146,6 +162,7 @@ def main(argv: list[str] | None = None) -> None:
         radius=args.radius,
         trigrams=not args.no_trigrams,
         lexicons=not args.no_lexicons,
+        entity_lexicon=args.entity_lexicon,
         scheme=args.scheme,
         c1=args.c1,
         c2=args.c2,

@@ -96,6 +96,19 @@ password() {  # the password of this installation's neo4j user, created on first
   fi
 }
 
+set_initial_password() {  # only possible before the first start; later the data keeps the password it has
+  local pw
+  pw="$(password)"
+  [[ ${#pw} -ge 8 ]] || die "the Neo4j password must have at least 8 characters; set KG_NEO4J_PASSWORD accordingly"
+  if ! initialised; then
+    (umask 077; printf '%s' "$pw" >"$PW_FILE")
+    rm -f "$HOME_DIR/data/dbms/auth.ini"
+    neo4j_java org.neo4j.server.startup.Neo4jAdminCommand dbms set-initial-password "$pw" >/dev/null \
+      || die "neo4j-admin dbms set-initial-password failed; see the output above"
+  fi
+  chmod 600 "$PW_FILE"
+}
+
 cmd_install() {
   mkdir -p "$HOME_DIR"
   if ! installed; then
@@ -108,16 +121,7 @@ cmd_install() {
     touch "$HOME_DIR/lib/.complete-$VERSION"
   fi
   write_conf
-  local pw
-  pw="$(password)"
-  [[ ${#pw} -ge 8 ]] || die "the Neo4j password must have at least 8 characters; set KG_NEO4J_PASSWORD accordingly"
-  if ! initialised; then
-    (umask 077; printf '%s' "$pw" >"$PW_FILE")
-    rm -f "$HOME_DIR/data/dbms/auth.ini"
-    neo4j_java org.neo4j.server.startup.Neo4jAdminCommand dbms set-initial-password "$pw" >/dev/null \
-      || die "neo4j-admin dbms set-initial-password failed; see the output above"
-  fi
-  chmod 600 "$PW_FILE"
+  set_initial_password
   echo "neo4j.sh: Neo4j $VERSION installed in $HOME_DIR" >&2
 }
 
@@ -142,10 +146,10 @@ EOF
 cmd_start() {
   installed || cmd_install
   write_conf
-  password >/dev/null
   if pid_alive; then
     if bolt_answers; then echo "neo4j.sh: already running (pid $(cat "$PID_FILE")) on bolt://127.0.0.1:$PORT" >&2; return 0; fi
   else
+    set_initial_password
     if bolt_answers; then die "port $PORT already answers Bolt but not from this installation; stop that server or set KG_NEO4J_BOLT_PORT"; fi
     neo4j_java org.neo4j.server.startup.Neo4jCommand start >"$HOME_DIR/logs/start.out" 2>&1 \
       || { cat "$HOME_DIR/logs/start.out" >&2; die "Neo4j failed to start; see $HOME_DIR/logs/start.out and $LOG_FILE"; }

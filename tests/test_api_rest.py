@@ -7,9 +7,19 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-
-from test_api_support import (DENG, FATHER, HOSTILE_IMG, MEETING_CHAIR, MOTHER, PROVINCE, SON, VILLAGE, ZHUOLIN,
-                              assert_error, make_app)
+from test_api_support import (
+    DENG,
+    FATHER,
+    HOSTILE_IMG,
+    MEETING_CHAIR,
+    MOTHER,
+    PROVINCE,
+    SON,
+    VILLAGE,
+    ZHUOLIN,
+    assert_error,
+    make_app,
+)
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +196,7 @@ def test_story_json_is_dated_and_ordered(client: TestClient) -> None:
     body = client.get("/api/story", params={"ids": f"{DENG},{ZHUOLIN}"}).json()
     assert [e["name"] for e in body["entities"]] == ["邓小平", "卓琳"]
     dates = [e["date"] for e in body["events"]]
-    assert dates == sorted(dates) and len(dates) == len(set(e["event"]["id"] for e in body["events"])) == 2
+    assert dates == sorted(dates) and len(dates) == len({e["event"]["id"] for e in body["events"]}) == 2
     wedding = body["events"][1]
     assert {p["name"] for p in wedding["participants"]} == {"邓小平", "卓琳"}
     assert [p["name"] for p in wedding["places"]] == ["延安"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from test_api_support import DENG, assert_error, make_app
 
 from kg.models import EntityRecord
 from kg.review import read_review
 from kg.store.rdf_store import OxigraphStore
-from test_api_support import DENG, assert_error, make_app
 
 WRITE = {"authorization": "Bearer w-token-1"}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import pytest
@@ -27,7 +28,7 @@ def check_map(n: NormalizedText) -> None:
     assert len(n.simplified) == len(n.text)
     offsets = n.offsets()
     assert list(offsets) == [n.raw_offset(i) for i in range(len(n.text))]
-    assert all(a < b for a, b in zip(offsets, offsets[1:]))
+    assert all(a < b for a, b in itertools.pairwise(offsets))
     for i, ch in enumerate(n.text):
         if ch == "\n":
             assert n.raw[offsets[i]] in "\n\r\f\v\x1c\x1d\x1e\x85\u2028\u2029"
@@ -195,3 +196,10 @@ def test_throughput_is_linear_and_fast() -> None:
     # Generous bounds (the machine is shared): >= 0.5 M chars/s and no worse than ~linear growth.
     assert len(big) / (t2 - t1) > 500_000
     assert (t2 - t1) < 8 * (t1 - t0) * 3
+
+
+def test_title_and_header_lines_before_indented_paragraphs_keep_their_break() -> None:
+    raw = "邓小平\n\n　　邓小平（1904—1997），原名邓先圣。\n　　1920年夏，赴法国勤工俭学。\n"
+    assert normalize(raw).text.startswith("邓小平\n邓小平（1904—1997）")
+    header = "某市地方志工作简报\n某市委党史研究室　　2024年8月12日\n\n　　8月3日，召开会议。\n"
+    assert "2024年8月12日\n8月3日" in normalize(header).text

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.models import RelationRecord
+from kg.models import Record, RelationRecord
 from kg.relations import extract_relations
 from kg.relations.markup import annotated
 from kg.resolve import Resolver, record_relation_id
@@ -18,7 +18,7 @@ CORPUS: dict[str, str] = json.loads(
     (Path(__file__).parent / "fixtures" / "relations" / "corpus.json").read_text(encoding="utf-8"))
 
 
-def _records() -> list:  # type: ignore[type-arg]
+def _records() -> list[Record]:
     r = Resolver()
     for d in ("doc:deng-bio", "doc:bulletin"):
         r.add(extract_relations(annotated(CORPUS[d], d)))

@@ -46,6 +46,8 @@ def network_data(subgraph: Subgraph, root_id: str) -> dict[str, Any]:
     options["nodes"] = {"font": {"face": CJK_FONT, "size": 16}}
     options["edges"] = {"font": {"face": CJK_FONT, "size": 11, "align": "middle"},
                         "smooth": {"enabled": True, "type": "dynamic"}, "color": {"inherit": True}}
-    options.setdefault("physics", {})["stabilization"] = {"enabled": True, "iterations": 200, "fit": True}
+    physics = options.setdefault("physics", {})
+    physics["stabilization"] = {"enabled": True, "iterations": 200, "fit": True}
+    physics["barnesHut"] = {"gravitationalConstant": -6000, "springLength": 140, "avoidOverlap": 0.4}
     options["interaction"] = {"hover": True, "dragNodes": True}
     return {"root": root_id, "nodes": nodes, "edges": edges, "options": options, "colours": TYPE_COLOURS}

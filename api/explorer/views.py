@@ -13,7 +13,7 @@ from api.deps import get_store
 from api.explorer.highlight import evidence_segments, mention_segments
 from api.explorer.network import TYPE_COLOURS, network_data
 from api.family import build_family_tree
-from api.routes.graph import MAX_QUERY_CHARS, as_node, node_or_404, search_hits
+from api.routes.graph import MAX_QUERY_CHARS, as_node, find_entity, node_or_404, search_hits
 from api.security import require_read
 from kg.models import ENTITY_TYPES
 from kg.store.base import EntityView, GraphStore, NodeView, PathView
@@ -104,7 +104,7 @@ def _resolve(store: GraphStore, text: str) -> NodeView | None:
     text = text.strip()
     if not text:
         return None
-    found = store.get_entity(text)
+    found = find_entity(store, text)
     if found is not None:
         return as_node(found)
     hits = search_hits(store, text, None, 1)

@@ -36,7 +36,7 @@ async def cypher(
         raise ApiError(503, "Cypher needs a Neo4j server: set KG_NEO4J_URI (and KG_NEO4J_PASSWORD) and restart; "
                             "use /sparql with the embedded store", code="cypher_unavailable")
     try:
-        result = await run_in_threadpool(
+        columns, rows, truncated = await run_in_threadpool(
             run_readonly_cypher, driver, settings.neo4j_database, request.query, request.parameters,
             timeout_s=settings.query_timeout_s, row_cap=settings.query_row_cap)
     except CypherRefused as exc:
@@ -44,4 +44,4 @@ async def cypher(
     except CypherTimeout as exc:
         raise ApiError(504, f"query exceeded the {settings.query_timeout_s:g} s time limit; narrow it or add LIMIT",
                        detail=str(exc)) from exc
-    return CypherResult.model_validate(result, from_attributes=True)
+    return CypherResult(columns=columns, rows=rows, truncated=truncated)

@@ -41,8 +41,16 @@ def _checked(values: list[str], allowed: tuple[str, ...], what: str) -> list[str
     return upper
 
 
+def find_entity(store: GraphStore, entity_id: str) -> EntityView | None:
+    """The entity, or None, also for strings that cannot be ids at all (the store raises ValueError for those)."""
+    try:
+        return store.get_entity(entity_id)
+    except ValueError:
+        return None
+
+
 def node_or_404(store: GraphStore, entity_id: str) -> EntityView:
-    entity = store.get_entity(entity_id)
+    entity = find_entity(store, entity_id)
     if entity is None:
         raise ApiError(404, f"no entity with id {entity_id!r}; find ids with GET /api/search?q=<name>",
                        detail={"id": entity_id})
@@ -100,9 +108,14 @@ def neighbours(
 ) -> Subgraph:
     relations = _checked(_split(relation), RELATION_TYPES, "relation type")
     types = _checked(_split(type), ENTITY_TYPES, "entity type")
-    node_or_404(store, entity_id)
-    return store.neighbours(entity_id, depth=depth, relation_types=relations or None,
-                            entity_types=types or None, limit=limit)
+    try:
+        subgraph = store.neighbours(entity_id, depth=depth, relation_types=relations or None,
+                                    entity_types=types or None, limit=limit)
+    except ValueError:  # not even a well-formed id
+        subgraph = Subgraph()
+    if not any(node.id == entity_id for node in subgraph.nodes):
+        node_or_404(store, entity_id)  # raises 404 unless the entity exists (e.g. filtered out by `type`)
+    return subgraph
 
 
 @router.get("/paths", response_model=PathsResult, summary="Shortest paths between two entities, each hop with evidence")

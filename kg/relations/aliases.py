@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from kg.relations.builder import GraphBuilder
 from kg.relations.types import Span
@@ -79,6 +80,6 @@ def _shi_women(b: GraphBuilder) -> None:
 def _org_second_names(b: GraphBuilder) -> None:
     for s in b.sentences:
         orgs = [m for m in s.mentions if m.type == "ORG"]
-        for a, c in zip(orgs, orgs[1:]):
+        for a, c in pairwise(orgs):
             if s.between(a, c) in ("（", "(") and s.after(c, 1) in ("）", ")"):
                 b.merge(b.candidate_for(a), b.candidate_for(c), "second_name")

@@ -11,6 +11,7 @@ Anything else resolves to ``None`` — no guessing.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from kg.relations.builder import GraphBuilder
 from kg.relations.sentences import Sentence
@@ -51,7 +52,7 @@ class Coref:
 
     def _find_pair(self, s: Sentence) -> tuple[str, str] | None:
         people = [m for m in s.mentions if m.type == "PERSON"]
-        for a, b in zip(people, people[1:]):
+        for a, b in pairwise(people):
             if s.between(a, b) in _PAIR_GLUE:
                 return self.b.candidate_for(a), self.b.candidate_for(b)
         return None

@@ -64,6 +64,19 @@ def _place_in(s: Sentence) -> Span | None:
     return None
 
 
+_DIRECTION = re.compile(r"^(?:[东西南北中]部|境内|)$")
+
+
+def _most_specific(s: Sentence, place: Span | None) -> Span | None:
+    """``西班牙南部马拉加`` → 马拉加: follow places that come right after (or after a direction word)."""
+    while place is not None:
+        nxt = next((m for m in s.mentions if m.type == "PLACE" and m.start >= place.end), None)
+        if nxt is None or not _DIRECTION.match(s.between(place, nxt)):
+            break
+        place = nxt
+    return place
+
+
 class _EventPass:
     def __init__(self, b: GraphBuilder, coref: Coref) -> None:
         self.b = b
@@ -155,6 +168,11 @@ class _EventPass:
                 people = [m for m in subj if m.type == "PERSON"]
                 chosen = people[-2:] if kind == "marriage" else (people[:1] or subj[:1])
                 actors = [self.b.find(self.b.candidate_for(m)) for m in chosen]
+                if not actors and kind in ("birth", "death"):  # 出生于香港的李国能
+                    after = [m for m in s.mentions if m.type == "PERSON" and m.start > pos and
+                             s.text[s.local(m.start) - 1:s.local(m.start)] == "的" and
+                             not re.search(r"[，。；]", s.text[s.local(pos):s.local(m.start)])]
+                    actors = [self.b.find(self.b.candidate_for(m)) for m in after[:1]]
                 if not actors and kind in ("birth", "death", "migration"):
                     actors = self.coref.pronoun("", s)
                 if not actors:
@@ -177,6 +195,7 @@ class _EventPass:
         b = self.b
         if kind in ("birth", "death"):
             place = _place_after(s, end, "于|在") or _place_in(s)
+            place = _most_specific(s, place)
             if place is not None:
                 rel = "BORN_IN" if kind == "birth" else "DIED_IN"
                 b.relate(rel, actors[0], b.candidate_for(place), s, COMPONENT, 0.85)

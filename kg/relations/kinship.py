@@ -9,6 +9,7 @@ of the same surname), and first-person memoirs (``我母亲…``, ``大姐，叫
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from kg.relations.builder import GraphBuilder
 from kg.relations.coref import Coref
@@ -57,8 +58,12 @@ def _relate_kin(b: GraphBuilder, a: str, word: str, other: str, s: Sentence, spa
 def extract_kinship(b: GraphBuilder, coref: Coref) -> None:
     for s in b.sentences:
         people = [m for m in s.mentions if m.type == "PERSON"]
-        for a, c in zip(people, people[1:]):
+        for a, c in pairwise(people):
             gap = s.between(a, c)
+            titles = [t for t in s.mentions if t.type == "TITLE" and t.start == a.end and t.end <= c.start]
+            if titles:  # 江主席的夫人王冶坪, 叶利钦总统和夫人奈娜
+                gap = s.text[s.local(titles[0].end):s.local(c.start)]
+                gap = gap[1:] if gap[:1] in ("和", "及") and gap[1:] in _SPOUSE else gap
             fwd = _FORWARD.match(gap)
             if fwd and a.end < c.start:
                 _relate_kin(b, b.candidate_for(a), fwd.group(1), b.candidate_for(c), s, (a.start, c.end), 0.9)

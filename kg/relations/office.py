@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from kg.admin_divisions import admin_divisions
 from kg.relations.builder import GraphBuilder
 from kg.relations.coref import Coref
 from kg.relations.sentences import Sentence
@@ -25,6 +26,8 @@ _PERSON_GLUE = frozenset({"、", "和", "及", "与"})
 _VERB = re.compile(r"(任|历任|官至|以|为|升任|调任|出任|担任|授|拜|迁|除|是|兼任|改任|转任|累官|擢)[^，。；]{0,2}$")
 _GOV_HEAD = re.compile(r"^(副)?(省|市|县|区|州|镇|乡)长$")
 _PARTY = re.compile(r"(书记|常委|委员)$")
+_ADMIN_END = frozenset("省市县区州旗")
+_LEAD_GAP = re.compile(r"^[\s，,]*(?:[^，。]{0,12}[，,])?$")
 _INSTITUTION = re.compile(r"^(.{2,}?(?:院|部|寺|府|监|司|馆|局|厅|处|室|署|卫|营|所|中心|委员会))(.+)$")
 
 
@@ -40,7 +43,7 @@ def _org_target(b: GraphBuilder, s: Sentence, org: Span, title: str) -> str:
     """The holder of ``title`` given the org mention before it (see the module note on 县委副书记、县长)."""
     local = b.candidate_for(org)
     name = b.name(local)
-    if _GOV_HEAD.match(title) and (name.endswith("委") or name.endswith("委员会")):
+    if _GOV_HEAD.match(title) and name.endswith(("委", "委员会")):
         place = name[: -1] if name.endswith("委") else name[: -3]
         if place.endswith("党"):
             return local
@@ -51,7 +54,29 @@ def _org_target(b: GraphBuilder, s: Sentence, org: Span, title: str) -> str:
     return local
 
 
+def _context_org(b: GraphBuilder, s: Sentence, ms: list[Span], i: int) -> tuple[str, float] | None:
+    """An org for a bare title: the last org earlier in the sentence with no person between them (0.6), else
+    the org that opens the previous sentence (a bulletin's ``X办召开…。主任某某主持``) when this sentence has no
+    person before the title (0.5)."""
+    for x in reversed(ms[:i]):
+        if x.type == "PERSON":
+            return None
+        if x.type == "ORG":
+            return b.candidate_for(x), 0.6
+    if s.index == 0:
+        return None
+    prev = b.sentences[s.index - 1]
+    lead = [x for x in prev.mentions if x.type != "DATE"]
+    if lead and lead[0].type == "ORG" and _LEAD_GAP.match(b.doc.text[prev.start:lead[0].start]):
+        return b.candidate_for(lead[0]), 0.5
+    return None
+
+
 def _split_title(b: GraphBuilder, title: str) -> tuple[str | None, str]:
+    for k in range(len(title) - 2, 1, -1):
+        div = admin_divisions().resolve(title[:k]) if title[k - 1] in _ADMIN_END else None
+        if div is not None and div.name == title[:k]:
+            return b.implied("PLACE", div.name, code=div.code, level=div.level), title[k:]
     m = _INSTITUTION.match(title)
     if m and len(m.group(2)) >= 1:
         return b.implied("ORG", m.group(1)), m.group(2)
@@ -98,7 +123,7 @@ def extract_offices(b: GraphBuilder, coref: Coref) -> None:
                     confidence = 0.6
             if not holder_ids:
                 continue
-            org = _org_before(s, ms[i])
+            org = _org_before(s, m)
             prev_target: str | None = None
             for t in chain:
                 title_span = ms[t]
@@ -115,16 +140,11 @@ def extract_offices(b: GraphBuilder, coref: Coref) -> None:
                 else:
                     target, title = _split_title(b, title)
                     if target is None:
-                        context = [x for x in ms[:i] if x.type == "ORG"]
-                        earlier = [x for x in b.doc.mentions if x.type == "ORG" and x.end <= s.start]
-                        if context:
-                            target = b.candidate_for(context[-1])
-                            conf = min(conf, 0.6)
-                        elif earlier:
-                            target = b.candidate_for(earlier[-1])
-                            conf = min(conf, 0.5)
-                        else:
+                        context = _context_org(b, s, ms, i)
+                        if context is None:
                             continue
+                        target, ctx_conf = context
+                        conf = min(conf, ctx_conf)
                 prev_target = target
                 end = max([h.end for h in holders] + [title_span.end])
                 start = min([title_span.start] + ([org.start] if org else []))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import pairwise
 
 from kg.admin_divisions import admin_divisions
 from kg.relations.builder import GraphBuilder
@@ -48,9 +49,9 @@ def link_places(b: GraphBuilder) -> None:
                 chain = [b.implied("PLACE", p) for p in parts[:-1]] + [local]
                 for child, parent in zip(chain[1:], chain):
                     b.relate("PART_OF", child, parent, s, COMPONENT, 0.9, (m.start, m.end))
-        for a, c in zip(places, places[1:]):
+        for a, c in pairwise(places):
             gap = s.between(a, c)
-            if a.end == c.start or gap in ("", " "):
+            if (a.end == c.start or gap in ("", " ")) and _nests(a.text, c.text):
                 b.relate("PART_OF", b.candidate_for(c), b.candidate_for(a), s, COMPONENT, 0.85, (a.start, c.end))
             elif gap in ("（今", "(今") and s.after(c, 1) in ("）", ")"):
                 old, new = b.candidate_for(a), b.candidate_for(c)
@@ -89,6 +90,27 @@ def link_places(b: GraphBuilder) -> None:
                          b.sentences[0], COMPONENT, 0.95, basis="admin_divisions")
 
 
+_RANKS = (("特别行政区", 1), ("自治区", 1), ("自治州", 2), ("自治县", 3), ("街道", 4), ("社区", 5), ("国", 0),
+          ("省", 1), ("市", 2), ("州", 2), ("盟", 2), ("地区", 2), ("县", 3), ("区", 3), ("旗", 3), ("乡", 4),
+          ("镇", 4), ("村", 5))
+_LEVEL_RANK = {"province": 1, "prefecture": 2, "county": 3}
+
+
+def _rank(name: str) -> int | None:
+    div = admin_divisions().resolve(name)
+    if div is not None:
+        return _LEVEL_RANK[div.level]
+    return next((r for suffix, r in _RANKS if name.endswith(suffix) and len(name) > len(suffix)), None)
+
+
+def _nests(parent: str, child: str) -> bool:
+    """Adjacent place names nest (``眉山市东坡区``, ``洪雅县止戈坝``) — not a list of peers (``中美``)."""
+    if len(parent) < 2 or len(child) < 2:
+        return False
+    rp, rc = _rank(parent), _rank(child)
+    return rp is not None and (rc is None or rc > rp)
+
+
 def _sentence_of(b: GraphBuilder, m: Span) -> Sentence:
     for s in b.sentences:
         if s.start <= m.start < s.end:
@@ -113,7 +135,7 @@ def _context_place(b: GraphBuilder, level_char: str) -> str | None:
                     first.setdefault(p, m.start)
     if not counts:
         return None
-    return sorted(counts, key=lambda p: (-counts[p], first[p]))[0]
+    return min(counts, key=lambda p: (-counts[p], first[p]))
 
 
 def _place_prefixes(org: str) -> list[str]:
@@ -157,6 +179,8 @@ def locate_orgs(b: GraphBuilder) -> None:
         target: str | None = None
         for prefix in sorted(_place_prefixes(name) + [p for p in places if name.startswith(p)],
                              key=len, reverse=True):
+            if len(prefix) < 2:
+                continue
             if prefix in places:
                 target = places[prefix]
             elif table.candidates(prefix) and prefix not in ("市委", "县委", "区委", "省委"):

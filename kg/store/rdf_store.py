@@ -8,9 +8,11 @@ plugin), so the data is usable from rdflib. The ontology is kept in the named gr
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +24,27 @@ from kg.ids import mention_id
 from kg.models import EntityRecord, Evidence, MentionRecord, Record, RelationRecord
 from kg.rdf_export import XSD_STRING, Lit, Obj, TripleMaker, record_relation_id
 from kg.settings import get_settings
-from kg.store.base import EdgeView, EntityView, EventView, LoadStats, MentionView, NodeView, PathView, SearchHit, Subgraph
-from ontology.namespace import CLASS_ENTITY, ENTITY_CLASS, KG, ONTOLOGY_IRI, ONTOLOGY_TTL, PROPERTY_RELATION, iri_for, record_id_for
+from kg.store.base import (
+    EdgeView,
+    EntityView,
+    EventView,
+    LoadStats,
+    MentionView,
+    NodeView,
+    PathView,
+    SearchHit,
+    Subgraph,
+)
+from ontology.namespace import (
+    CLASS_ENTITY,
+    ENTITY_CLASS,
+    KG,
+    ONTOLOGY_IRI,
+    ONTOLOGY_TTL,
+    PROPERTY_RELATION,
+    iri_for,
+    record_id_for,
+)
 
 DEFAULT = ox.DefaultGraph()
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -54,10 +75,31 @@ CLASS_OF = {_nn(cls): typ for cls, typ in CLASS_ENTITY.items()}
 RELATION_OF = {_nn(prop): typ for prop, typ in PROPERTY_RELATION.items()}
 
 
+@lru_cache(maxsize=262144)
+def _iri(value: str) -> ox.NamedNode:
+    """NamedNode construction validates the IRI; predicates, classes and hot subjects repeat a lot."""
+    return ox.NamedNode(value)
+
+
 def _ox_object(obj: Obj) -> ox.NamedNode | ox.Literal:
     if isinstance(obj, Lit):
-        return ox.Literal(obj.lexical) if obj.datatype == XSD_STRING else ox.Literal(obj.lexical, datatype=ox.NamedNode(obj.datatype))
-    return ox.NamedNode(obj)
+        return ox.Literal(obj.lexical) if obj.datatype == XSD_STRING else ox.Literal(obj.lexical, datatype=_iri(obj.datatype))
+    return _iri(obj)
+
+
+def _quad(triple: tuple[str, str, Obj]) -> ox.Quad:
+    return ox.Quad(_iri(triple[0]), _iri(triple[1]), _ox_object(triple[2]), DEFAULT)
+
+
+def _entity_record(node: NodeView) -> EntityRecord:
+    return EntityRecord(id=node.id, type=node.type, name=node.name,  # type: ignore[arg-type]
+                        aliases=node.aliases, properties=node.properties)
+
+
+def _relation_record(edge: EdgeView) -> RelationRecord:
+    return RelationRecord(type=edge.type, source=edge.source, target=edge.target,  # type: ignore[arg-type]
+                          properties=edge.properties, evidence=edge.evidence,
+                          confidence=edge.confidence, component=edge.component)
 
 
 def _merge_entities(old: EntityRecord, new: EntityRecord) -> EntityRecord:
@@ -114,7 +156,7 @@ class OxigraphStore:
         stats = LoadStats()
         texts = dict(documents_text or {})
         docs: set[str] = set(texts)
-        for doc_id, text in texts.items():
+        for doc_id in texts:
             self._remove(iri_for(doc_id), K["text"])
             self._texts.pop(doc_id, None)
         maker = TripleMaker(documents_text=texts)
@@ -131,9 +173,11 @@ class OxigraphStore:
         return stats
 
     def _load_batch(self, batch: list[Record], maker: TripleMaker, stats: LoadStats, docs: set[str]) -> None:
+        """Upsert one batch: each owned node (entity, relation, mention) is diffed against what is stored, so
+        re-loading unchanged records writes nothing; shared nodes (documents, evidence, agents) are add-only."""
         entities: dict[str, EntityRecord] = {}
         relations: dict[str, RelationRecord] = {}
-        others: list[Record] = []
+        add: list[ox.Quad] = []
         for rec in batch:
             if isinstance(rec, EntityRecord):
                 entities[rec.id] = _merge_entities(entities[rec.id], rec) if rec.id in entities else rec
@@ -142,42 +186,63 @@ class OxigraphStore:
                 rid = record_relation_id(rec)
                 relations[rid] = _merge_relations(relations[rid], rec) if rid in relations else rec
                 stats.relations += 1
+            elif isinstance(rec, MentionRecord):
+                stats.mentions += 1
+                self._sync([_iri(iri_for(mention_id(rec.doc, rec.start, rec.end)))], maker.mention(rec), add)
             else:
-                others.append(rec)
-                if isinstance(rec, MentionRecord):
-                    stats.mentions += 1
-                    self._remove(iri_for(mention_id(rec.doc, rec.start, rec.end)))
-                else:
-                    docs.add(rec.id)
-                    for prop in ("path", "date", "sha256", "chars", "title"):
-                        self._remove(iri_for(rec.id), _nn(getattr(KG, prop)))
-        triples: list[tuple[str, str, Obj]] = []
+                docs.add(rec.id)
+                for prop in ("path", "date", "sha256", "chars", "title"):
+                    self._remove(iri_for(rec.id), _nn(getattr(KG, prop)))
+                add.extend(_quad(t) for t in maker.document(rec))
         for ent in entities.values():
-            old = self._entity_record(iri_for(ent.id))
+            iri = _iri(iri_for(ent.id))
+            existing = self._quads(iri, None, None)
+            old = self._node(iri, existing) if existing else None
             if old is not None:
-                ent = _merge_entities(old, ent)
-                self._remove(iri_for(ent.id))
-            triples.extend(maker.entity(ent))
+                ent = _merge_entities(_entity_record(old), ent)
+            self._sync([iri], maker.entity(ent), add, {iri: existing})
         for rid, rel in relations.items():
-            old_rel = self._relation_record(iri_for(rid))
-            if old_rel is not None:
-                rel = _merge_relations(old_rel, rel)
-                self._remove(iri_for(rid))
-                self._remove(ox.NamedNode(str(iri_for(rid)) + "/time"))
-            triples.extend(maker.relation(rel))
-        for rec in others:
-            triples.extend(maker.triples(rec))
-        self._write(triples)
+            iri = _iri(iri_for(rid))
+            existing = self._quads(iri, None, None)
+            old_edge = self._edge(iri, existing) if existing else None
+            if old_edge is not None:
+                rel = _merge_relations(_relation_record(old_edge), rel)
+            self._sync([iri, _iri(str(iri_for(rid)) + "/time")], maker.relation(rel), add, {iri: existing})
+        if len(add) >= BULK_MIN_QUADS:
+            self.store.bulk_extend(add)
+        elif add:
+            self.store.extend(add)
+
+    def _sync(self, owned: list[ox.NamedNode], triples: Iterable[tuple[str, str, Obj]], add: list[ox.Quad],
+              known: dict[ox.NamedNode, list[Any]] | None = None) -> None:
+        """Make the stored triples of the ``owned`` subjects exactly ``triples``' ones; queue the rest to add."""
+        wanted: dict[ox.NamedNode, set[ox.Quad]] = {subject: set() for subject in owned}
+        for triple in triples:
+            quad = _quad(triple)
+            if quad.subject in wanted:
+                wanted[quad.subject].add(quad)  # type: ignore[index]
+            else:
+                add.append(quad)
+        for subject, want in wanted.items():
+            stored = (known or {}).get(subject)
+            have = set(stored if stored is not None else self._quads(subject, None, None))
+            for quad in have - want:
+                self.store.remove(quad)
+            add.extend(want - have)
 
     def _write(self, triples: list[tuple[str, str, Obj]]) -> None:
-        quads = [ox.Quad(ox.NamedNode(s), ox.NamedNode(p), _ox_object(o), DEFAULT) for s, p, o in triples]
+        quads = [_quad(t) for t in triples]
         if len(quads) >= BULK_MIN_QUADS:
             self.store.bulk_extend(quads)
         elif quads:
             self.store.extend(quads)
 
+    def _quads(self, subject: Any, predicate: Any, obj: Any) -> list[Any]:
+        """Quads of the default graph matching the pattern (terms typed ``Any``: they are checked by use)."""
+        return list(self.store.quads_for_pattern(subject, predicate, obj, DEFAULT))
+
     def _remove(self, subject: Any, predicate: ox.NamedNode | None = None) -> None:
-        for quad in list(self.store.quads_for_pattern(_nn(subject), predicate, None, DEFAULT)):
+        for quad in self._quads(_nn(subject), predicate, None):
             self.store.remove(quad)
 
     def clear(self) -> None:
@@ -192,30 +257,15 @@ class OxigraphStore:
 
     # ------------------------------------------------------------------ reading helpers
     def _values(self, subject: ox.NamedNode, predicate: ox.NamedNode) -> list[Any]:
-        return [q.object for q in self.store.quads_for_pattern(subject, predicate, None, DEFAULT)]
+        return [q.object for q in self._quads(subject, predicate, None)]
 
     def _one(self, subject: ox.NamedNode, predicate: ox.NamedNode) -> str | None:
         values = self._values(subject, predicate)
         return str(values[0].value) if values else None
 
-    def _entity_record(self, iri: Any) -> EntityRecord | None:
-        node = self._node(_nn(iri))
-        if node is None:
-            return None
-        return EntityRecord(id=node.id, type=node.type, name=node.name,  # type: ignore[arg-type]
-                            aliases=node.aliases, properties=node.properties)
-
-    def _relation_record(self, iri: Any) -> RelationRecord | None:
-        edge = self._edge(_nn(iri))
-        if edge is None:
-            return None
-        return RelationRecord(type=edge.type, source=edge.source, target=edge.target,  # type: ignore[arg-type]
-                              properties=edge.properties, evidence=edge.evidence,
-                              confidence=edge.confidence, component=edge.component)
-
-    def _node(self, iri: ox.NamedNode) -> NodeView | None:
+    def _node(self, iri: ox.NamedNode, quads: list[Any] | None = None) -> NodeView | None:
         types, name, aliases, props, rid = [], None, [], {}, None
-        for q in self.store.quads_for_pattern(iri, None, None, DEFAULT):
+        for q in quads if quads is not None else self._quads(iri, None, None):
             p, o = q.predicate, q.object
             if p == RDF_TYPE and o in CLASS_OF:
                 types.append(CLASS_OF[o])
@@ -234,10 +284,10 @@ class OxigraphStore:
     def _node_by_id(self, entity_id: str) -> NodeView | None:
         return self._node(_nn(iri_for(entity_id)))
 
-    def _edge(self, iri: ox.NamedNode) -> EdgeView | None:
+    def _edge(self, iri: ox.NamedNode, quads: list[Any] | None = None) -> EdgeView | None:
         fields: dict[str, Any] = {}
         evidence: list[Evidence] = []
-        for q in self.store.quads_for_pattern(iri, None, None, DEFAULT):
+        for q in quads if quads is not None else self._quads(iri, None, None):
             p, o = q.predicate, q.object
             if p == K["recordId"]:
                 fields["id"] = o.value
@@ -267,7 +317,7 @@ class OxigraphStore:
 
     def _adjacent_edges(self, entity_id: str) -> list[EdgeView]:
         iri = _nn(iri_for(entity_id))
-        rels = {q.subject for p in (K["subject"], K["object"]) for q in self.store.quads_for_pattern(None, p, iri, DEFAULT)}
+        rels = {q.subject for p in (K["subject"], K["object"]) for q in self._quads(None, p, iri)}
         edges = [e for e in (self._edge(r) for r in rels) if e is not None]
         return sorted(edges, key=lambda e: e.id)
 
@@ -280,7 +330,7 @@ class OxigraphStore:
 
     def _mentions(self, iri: ox.NamedNode) -> list[MentionView]:
         views = []
-        for q in self.store.quads_for_pattern(None, K["refersTo"], iri, DEFAULT):
+        for q in self._quads(None, K["refersTo"], iri):
             m = q.subject
             doc = record_id_for(self._one(m, K["doc"]) or "")
             start, end = int(self._one(m, K["start"]) or 0), int(self._one(m, K["end"]) or 0)
@@ -299,7 +349,7 @@ class OxigraphStore:
             "documents": "SELECT (COUNT(?x) AS ?n) WHERE { ?x a kg:Document }",
             "mentions": "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x kg:refersTo ?e }",
         }
-        return {key: int(next(iter(self.sparql(q)))["n"].value) for key, q in queries.items()}  # type: ignore[call-overload]
+        return {key: int(self._select(q)[0]["n"].value) for key, q in queries.items()}
 
     def get_entity(self, entity_id: str) -> EntityView | None:
         iri = _nn(iri_for(entity_id))
@@ -320,12 +370,12 @@ class OxigraphStore:
             return []
         classes = [ENTITY_CLASS[entity_type]] if entity_type else list(ENTITY_CLASS.values())
         values = " ".join(f"<{c}>" for c in classes)
-        rows = self.sparql(
+        rows = self._select(
             f"SELECT ?e ?p ?label WHERE {{ VALUES ?p {{ kg:name kg:alias kg:pinyin }} VALUES ?c {{ {values} }} "
             f"?e a ?c ; ?p ?label . FILTER(CONTAINS(LCASE(STR(?label)), {ox.Literal(needle)})) }}"
         )
         found: dict[str, list[tuple[str, str]]] = {}
-        for row in rows:  # type: ignore[union-attr]
+        for row in rows:
             found.setdefault(row["e"].value, []).append((row["p"].value.rsplit("#", 1)[1], row["label"].value))
         hits = []
         for iri, labels in found.items():
@@ -349,14 +399,14 @@ class OxigraphStore:
 
     def all_entities(self) -> Iterator[NodeView]:
         values = " ".join(f"<{c}>" for c in ENTITY_CLASS.values())
-        rows = self.sparql(f"SELECT ?x WHERE {{ VALUES ?c {{ {values} }} ?x a ?c ; kg:recordId ?id }} ORDER BY ?id")
-        for row in list(rows):  # type: ignore[call-overload]
+        rows = self._select(f"SELECT ?x WHERE {{ VALUES ?c {{ {values} }} ?x a ?c ; kg:recordId ?id }} ORDER BY ?id")
+        for row in rows:
             node = self._node(row["x"])
             if node is not None:
                 yield node
 
     def all_relations(self) -> Iterator[EdgeView]:
-        for row in list(self.sparql("SELECT ?x WHERE { ?x a kg:Relation ; kg:recordId ?id } ORDER BY ?id")):  # type: ignore[call-overload]
+        for row in self._select("SELECT ?x WHERE { ?x a kg:Relation ; kg:recordId ?id } ORDER BY ?id"):
             edge = self._edge(row["x"])
             if edge is not None:
                 yield edge
@@ -365,6 +415,12 @@ class OxigraphStore:
     def sparql(self, query: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """Run SPARQL in-process (no time limit: the HTTP endpoint goes through ``kg.store.sparql_guard``)."""
         return self.store.query(query, prefixes=PREFIXES)
+
+    def _select(self, query: str) -> list[Any]:
+        result = self.sparql(query)
+        if not isinstance(result, ox.QuerySolutions):
+            raise TypeError(f"expected a SELECT query, got {type(result).__name__}")
+        return list(result)
 
     def rdflib_graph(self) -> Graph:
         """The default graph as an rdflib ``Graph`` backed by this store (oxrdflib): usable from rdflib."""
@@ -377,8 +433,7 @@ class OxigraphStore:
         fmt = ox.RdfFormat.N_TRIPLES if kind == "nt" else ox.RdfFormat.TURTLE
         self.store.dump(output=str(path), format=fmt, from_graph=DEFAULT,
                         prefixes=None if kind == "nt" else dict(PREFIXES))
-        rows = self.sparql("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-        return int(next(iter(rows))["n"].value)  # type: ignore[call-overload]
+        return int(self._select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"].value)
 
 
 SCORES = {0: 1.0, 1: 0.9, 2: 0.7, 3: 0.5}
@@ -519,7 +574,7 @@ class GraphWalk:
         for path in found[:k]:
             nodes = [self.node(n) for n in path]
             views.append(PathView(nodes=[n for n in nodes if n is not None],
-                                  edges=[links(a)[b] for a, b in zip(path, path[1:])]))
+                                  edges=[links(a)[b] for a, b in itertools.pairwise(path)]))
         return views
 
     def events(self, entity_id: str) -> list[EventView]:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
+from typing_extensions import Self
 
 if TYPE_CHECKING:
     from kg.store.rdf_store import OxigraphStore
@@ -59,7 +60,7 @@ class SparqlAnswer(tuple[bytes, str]):
 
     headers: dict[str, str]
 
-    def __new__(cls, body: bytes, content_type: str, headers: dict[str, str]) -> SparqlAnswer:
+    def __new__(cls, body: bytes, content_type: str, headers: dict[str, str]) -> Self:
         answer = super().__new__(cls, (body, content_type))
         answer.headers = headers
         return answer
@@ -144,7 +145,8 @@ def check_query(query: str, *, max_query_bytes: int = MAX_QUERY_BYTES) -> list[s
     for node in _walk(body):
         if getattr(node, "name", "") == "ServiceGraphPattern":
             raise SparqlRefused("SERVICE (federated query) is not allowed: query only this graph")
-    clauses = body["datasetClause"] if "datasetClause" in body else []
+    # CompValue.get() returns the key itself when it is missing, so test membership explicitly
+    clauses = body["datasetClause"] if "datasetClause" in body else []  # noqa: SIM401
     return [_iris_of(c["default"] if "default" in c else c["named"], prologue) for c in clauses]
 
 
@@ -164,6 +166,13 @@ def _term_json(term: Any) -> dict[str, Any]:
     return out
 
 
+def _bytes(data: bytes | None) -> bytes:
+    """pyoxigraph serialisers return bytes when given no output file."""
+    if data is None:
+        raise RuntimeError("pyoxigraph returned no bytes from serialize(); upgrade pyoxigraph to 0.5")
+    return data
+
+
 def _execute(path: str, query: str, accept: str, row_cap: int, dataset: list[str],
              prefixes: dict[str, str]) -> tuple[bytes, str, bool]:
     """Runs in the worker process, which imports nothing but pyoxigraph (a fast start)."""
@@ -179,7 +188,7 @@ def _execute(path: str, query: str, accept: str, row_cap: int, dataset: list[str
         raise SparqlRefused(f"SPARQL syntax error: {error}") from None
     if isinstance(result, ox.QueryBoolean):
         fmt = negotiate(accept, RESULT_TYPES, ox.QueryResultsFormat.JSON)
-        return result.serialize(format=fmt), fmt.media_type, False
+        return _bytes(result.serialize(format=fmt)), fmt.media_type, False
     if isinstance(result, ox.QuerySolutions):
         fmt = negotiate(accept, RESULT_TYPES, ox.QueryResultsFormat.JSON)
         names = [v.value for v in result.variables]
@@ -188,11 +197,14 @@ def _execute(path: str, query: str, accept: str, row_cap: int, dataset: list[str
             {name: _term_json(row[name]) for name in names if row[name] is not None} for row in rows[:row_cap]]}}
         body = json.dumps(document, ensure_ascii=False).encode("utf-8")
         if fmt != ox.QueryResultsFormat.JSON:
-            body = ox.parse_query_results(body, ox.QueryResultsFormat.JSON).serialize(format=fmt)  # type: ignore[union-attr]
+            capped = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+            assert isinstance(capped, ox.QuerySolutions)
+            body = _bytes(capped.serialize(format=fmt))
         return body, fmt.media_type, len(rows) > row_cap
     rdf_fmt = negotiate(accept, GRAPH_TYPES, ox.RdfFormat.TURTLE)
     triples = list(islice(result, row_cap + 1))
-    body = ox.serialize(triples[:row_cap], format=rdf_fmt, prefixes=prefixes if rdf_fmt == ox.RdfFormat.TURTLE else None)
+    body = _bytes(ox.serialize(triples[:row_cap], format=rdf_fmt,
+                               prefixes=prefixes if rdf_fmt == ox.RdfFormat.TURTLE else None))
     return body, rdf_fmt.media_type, len(triples) > row_cap
 
 
@@ -208,7 +220,7 @@ def _worker_main(conn: Connection) -> None:
             conn.send(("ok", *_execute(*job)))
         except SparqlRefused as refused:
             conn.send(("refused", refused.reason))
-        except Exception as error:  # reported to the caller, who raises it as a RuntimeError
+        except Exception as error:  # noqa: BLE001 - any failure goes back to the caller as a RuntimeError
             conn.send(("error", f"{type(error).__name__}: {error}"))
 
 

@@ -49,6 +49,10 @@
           }
         });
         if (countEl) { countEl.textContent = String(nodes.length); }
+        if (added > 0) {
+          network.once("stabilizationIterationsDone", function () { network.fit({ animation: false }); });
+          network.stabilize(120);
+        }
         document.body.dataset.expanded = id;
         return added;
       })

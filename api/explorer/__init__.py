@@ -1,0 +1,1 @@
+"""The server-rendered explorer (Jinja2 templates, local static files, pyvis network data)."""

@@ -1,0 +1,232 @@
+"""Load generator for the REST API: p50/p95 latency and requests/s for search, entity and neighbours.
+
+Runs in its own process against a running server (``kg serve``) on this machine only (loopback addresses);
+every phase is bounded by a duration and a request count, and the program stops by itself.
+
+    python benchmarks/api_load.py --base-url http://127.0.0.1:8000 --concurrency 50 --duration 10
+    python benchmarks/api_load.py --start-server kg-data      # starts `kg serve` on a free port itself
+
+Ids for the entity/neighbours phases come from ``/api/search`` answers to the ``--queries`` (or ``--ids``).
+Prints a Markdown table, then one JSON document (also written to ``--json-out`` if given).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+DEFAULT_QUERIES = ["王", "李", "张", "刘", "陈", "邓", "广安", "四川", "会议", "县"]
+
+
+@dataclass
+class PhaseResult:
+    endpoint: str
+    concurrency: int
+    requests: int
+    errors: int
+    seconds: float
+    requests_per_s: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+
+
+def check_loopback(base_url: str) -> None:
+    """Refuse any target that is not this machine (127.0.0.0/8, ::1, localhost)."""
+    host = urlsplit(base_url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except socket.gaierror as exc:
+        raise SystemExit(f"cannot resolve {host!r}: {exc}") from exc
+    for address in addresses:
+        if not ipaddress.ip_address(address.split("%")[0]).is_loopback:
+            raise SystemExit(f"{base_url} resolves to {address}, not a loopback address; "
+                             "this benchmark only targets servers on this machine")
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    if not sorted_values:
+        return 0.0
+    index = min(len(sorted_values) - 1, max(0, round(fraction * (len(sorted_values) - 1))))
+    return sorted_values[index]
+
+
+async def run_phase(client: httpx.AsyncClient, endpoint: str, paths: list[str], concurrency: int,
+                    duration_s: float, max_requests: int) -> PhaseResult:
+    latencies: list[float] = []
+    errors = 0
+    issued = 0
+    began = time.perf_counter()
+    deadline = began + duration_s
+
+    async def worker(offset: int) -> None:
+        nonlocal errors, issued
+        position = offset
+        while time.perf_counter() < deadline and issued < max_requests:
+            issued += 1
+            path = paths[position % len(paths)]
+            position += concurrency
+            start = time.perf_counter()
+            try:
+                response = await client.get(path)
+                ok = response.status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            latencies.append((time.perf_counter() - start) * 1000.0)
+            if not ok:
+                errors += 1
+
+    await asyncio.gather(*(worker(i) for i in range(concurrency)))
+    elapsed = time.perf_counter() - began
+    ordered = sorted(latencies)
+    return PhaseResult(
+        endpoint=endpoint, concurrency=concurrency, requests=len(latencies), errors=errors,
+        seconds=round(elapsed, 3), requests_per_s=round(len(latencies) / elapsed, 1) if elapsed else 0.0,
+        p50_ms=round(statistics.median(ordered), 2) if ordered else 0.0,
+        p95_ms=round(percentile(ordered, 0.95), 2), p99_ms=round(percentile(ordered, 0.99), 2),
+        max_ms=round(ordered[-1], 2) if ordered else 0.0,
+    )
+
+
+async def discover_ids(client: httpx.AsyncClient, queries: list[str], wanted: int) -> list[str]:
+    ids: list[str] = []
+    for query in queries:
+        response = await client.get("/api/search", params={"q": query, "limit": 50})
+        response.raise_for_status()
+        for hit in response.json()["hits"]:
+            if hit["entity"]["id"] not in ids:
+                ids.append(hit["entity"]["id"])
+        if len(ids) >= wanted:
+            break
+    return ids[:wanted]
+
+
+async def benchmark(args: argparse.Namespace, base_url: str) -> list[PhaseResult]:
+    limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
+    headers = {"authorization": f"Bearer {args.token}"} if args.token else {}
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=args.timeout, headers=headers) as client:
+        (await client.get("/healthz")).raise_for_status()
+        ids = list(args.ids) if args.ids else await discover_ids(client, args.queries, args.max_ids)
+        if not ids:
+            raise SystemExit("no entity ids: /api/search found nothing for --queries; pass --ids or other --queries")
+        phases = {
+            "search": [f"/api/search?q={quote(q)}&limit=20" for q in args.queries],
+            "entity": [f"/api/entities/{quote(i, safe=':')}" for i in ids],
+            "neighbours": [f"/api/entities/{quote(i, safe=':')}/neighbours?depth=1&limit=100" for i in ids],
+        }
+        results = []
+        for name in args.endpoints:
+            await run_phase(client, name, phases[name][:5], min(4, args.concurrency), 1.0, 20)  # warm-up
+            results.append(await run_phase(client, name, phases[name], args.concurrency, args.duration,
+                                           args.max_requests))
+        return results
+
+
+def markdown_table(results: list[PhaseResult]) -> str:
+    lines = ["| endpoint | clients | requests | errors | req/s | p50 ms | p95 ms | p99 ms | max ms |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        lines.append(f"| {r.endpoint} | {r.concurrency} | {r.requests} | {r.errors} | {r.requests_per_s} | "
+                     f"{r.p50_ms} | {r.p95_ms} | {r.p99_ms} | {r.max_ms} |")
+    return "\n".join(lines)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def started_server(data_dir: Path) -> Iterator[str]:
+    """`kg serve` over ``data_dir`` in a child process on a free loopback port, stopped afterwards."""
+    port = free_port()
+    env = {**os.environ, "KG_DATA_DIR": str(data_dir.resolve()), "KG_HOST": "127.0.0.1", "KG_PORT": str(port),
+           "KG_NEO4J_URI": os.environ.get("KG_NEO4J_URI", "") if os.environ.get("KG_BENCH_NEO4J") else ""}
+    process = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"`kg serve` exited with code {process.returncode}; is {data_dir} a data dir?")
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1.0).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("`kg serve` did not become healthy within 60 s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="running server (loopback only)")
+    parser.add_argument("--start-server", type=Path, metavar="DATA_DIR",
+                        help="start `kg serve` over this data dir on a free port instead of using --base-url")
+    parser.add_argument("--concurrency", type=int, default=50, help="concurrent clients (default 50)")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per endpoint (default 10)")
+    parser.add_argument("--max-requests", type=int, default=20000, help="most requests per endpoint")
+    parser.add_argument("--timeout", type=float, default=30.0, help="per-request timeout in seconds")
+    parser.add_argument("--queries", nargs="+", default=DEFAULT_QUERIES, help="search terms")
+    parser.add_argument("--ids", nargs="*", default=None, help="entity ids (default: found via /api/search)")
+    parser.add_argument("--max-ids", type=int, default=200, help="most ids to discover")
+    parser.add_argument("--endpoints", nargs="+", default=["search", "entity", "neighbours"],
+                        choices=["search", "entity", "neighbours"])
+    parser.add_argument("--token", default=os.environ.get("KG_READ_TOKEN", ""), help="read token, if required")
+    parser.add_argument("--json-out", type=Path, help="also write the JSON results here")
+    args = parser.parse_args(argv)
+    if not 1 <= args.concurrency <= 1000:
+        parser.error("--concurrency must be between 1 and 1000")
+    if not 0 < args.duration <= 600:
+        parser.error("--duration must be between 0 and 600 seconds")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+
+    def run(base_url: str) -> None:
+        check_loopback(base_url)
+        results = asyncio.run(benchmark(args, base_url))
+        print(markdown_table(results))
+        document = {"base_url": base_url, "concurrency": args.concurrency, "duration_s": args.duration,
+                    "results": [asdict(r) for r in results]}
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+        if args.json_out:
+            args.json_out.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+    if args.start_server is not None:
+        with started_server(args.start_server) as base:
+            run(base)
+    else:
+        run(args.base_url)
+
+
+if __name__ == "__main__":
+    main()

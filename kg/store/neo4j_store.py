@@ -1,0 +1,397 @@
+"""The Neo4j store: :class:`kg.store.base.GraphStore` over a Neo4j 5 server reached by Bolt.
+
+All Cypher lives in :mod:`kg.store.cypher`. Writes go in batches of ``settings.batch_size`` through managed
+transactions (``execute_write``), so transient errors are retried by the driver. Reads answer exactly like the
+embedded store: ranking (``rank_match``), sentences (``sentence_around``) and the walk rules (``GraphWalk``)
+are shared with :mod:`kg.store.rdf_store`; this module only supplies the data from Neo4j.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import neo4j
+from neo4j import GraphDatabase, ManagedTransaction
+
+from kg.ids import mention_id
+from kg.models import DocumentRecord, EntityRecord, Evidence, MentionRecord, Record, RelationRecord
+from kg.pinyin import name_pinyin
+from kg.rdf_export import record_relation_id
+from kg.settings import Settings, get_settings
+from kg.store import cypher
+from kg.store.base import (
+    EdgeView,
+    EntityView,
+    EventView,
+    LoadStats,
+    MentionView,
+    NodeView,
+    PathView,
+    SearchHit,
+    Subgraph,
+)
+from kg.store.rdf_store import SCORES, GraphWalk, rank_match, sentence_around
+
+log = logging.getLogger(__name__)
+
+_HAN_ONLY = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]{2,}$")
+PREFETCH_NODES = 5000
+"""Most nodes whose relations one walk loads ahead, level by level, before falling back to one at a time."""
+
+
+# ---------------------------------------------------------------------------------------------- conversions
+def flat_properties(properties: dict[str, Any]) -> dict[str, Any]:
+    """Scalar properties as ``p_<key>`` (queryable in Cypher) plus the whole dict as ``properties_json``."""
+    flat: dict[str, Any] = {"properties_json": json.dumps(properties, ensure_ascii=False, sort_keys=True)}
+    for key, value in properties.items():
+        if isinstance(value, (str, bool, int)) or (isinstance(value, float) and math.isfinite(value)):
+            flat[f"p_{key}"] = value
+    return flat
+
+
+def node_view(row: dict[str, Any]) -> NodeView:
+    return NodeView(id=row["id"], type=row["type"], name=row["name"], aliases=sorted(row.get("aliases") or []),
+                    properties=json.loads(row.get("properties_json") or "{}"))
+
+
+def edge_view(row: dict[str, Any]) -> EdgeView:
+    evidence = sorted((Evidence.model_validate_json(e) for e in row.get("evidence") or []),
+                      key=lambda e: (e.doc, e.start, e.end))
+    return EdgeView(id=row["id"], type=row["type"], source=row["source"], target=row["target"],
+                    properties=json.loads(row.get("properties_json") or "{}"), evidence=evidence,
+                    confidence=row.get("confidence"), component=row.get("component"))
+
+
+def merge_entities(old: EntityRecord, new: EntityRecord) -> EntityRecord:
+    """Re-loading an entity: aliases are united, properties merged (new values win)."""
+    return EntityRecord(id=new.id, type=new.type, name=new.name, aliases=sorted(set(old.aliases) | set(new.aliases)),
+                        properties={**old.properties, **new.properties})
+
+
+def merge_relations(old: RelationRecord, new: RelationRecord) -> RelationRecord:
+    """Re-loading a relation: evidence united by span (a new sentence wins), properties merged."""
+    seen = {(e.doc, e.start, e.end): e for e in old.evidence}
+    for ev in new.evidence:
+        if ev.sentence is not None or (ev.doc, ev.start, ev.end) not in seen:
+            seen[(ev.doc, ev.start, ev.end)] = ev
+    return RelationRecord(type=new.type, source=new.source, target=new.target,
+                          properties={**old.properties, **new.properties},
+                          evidence=[seen[key] for key in sorted(seen)],
+                          confidence=new.confidence if new.confidence is not None else old.confidence,
+                          component=new.component or old.component)
+
+
+def entity_props(ent: EntityRecord) -> dict[str, Any]:
+    return {"id": ent.id, "type": ent.type, "name": ent.name, "aliases": sorted(set(ent.aliases)),
+            "pinyin": name_pinyin(ent.name),
+            **flat_properties(ent.properties)}
+
+
+def relation_props(rid: str, rel: RelationRecord) -> dict[str, Any]:
+    props: dict[str, Any] = {"id": rid, "evidence": [e.model_dump_json() for e in rel.evidence],
+                             **flat_properties(rel.properties)}
+    if rel.confidence is not None:
+        props["confidence"] = rel.confidence
+    if rel.component is not None:
+        props["component"] = rel.component
+    return props
+
+
+def lucene_phrase(needle: str) -> str:
+    """``needle`` as one quoted Lucene phrase (every query-syntax character escaped)."""
+    return '"' + re.sub(r'([+\-!(){}\[\]^"~*?:\\/&|])', r"\\\1", needle) + '"'
+
+
+class _Batches:
+    """Records of one load, grouped by kind; relation and mention rows keyed by id (later ones merged in)."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, DocumentRecord] = {}
+        self.entities: dict[str, EntityRecord] = {}
+        self.mentions: dict[str, MentionRecord] = {}
+        self.relations: dict[str, RelationRecord] = {}
+
+    def __len__(self) -> int:
+        return len(self.documents) + len(self.entities) + len(self.mentions) + len(self.relations)
+
+
+class Neo4jStore:
+    """GraphStore over Neo4j (``KG_NEO4J_URI`` / ``_USER`` / ``_PASSWORD`` / ``_DATABASE``)."""
+
+    name = "neo4j"
+
+    def __init__(self, settings: Settings | None = None, *, driver: neo4j.Driver | None = None) -> None:
+        self.settings = settings or get_settings()
+        if not self.settings.neo4j_uri:
+            raise ValueError("KG_NEO4J_URI is empty; set it (e.g. from `scripts/neo4j.sh uri`) to use the Neo4j store")
+        self.database = self.settings.neo4j_database
+        self.batch_size = max(1, self.settings.batch_size)
+        self._owns_driver = driver is None
+        self.driver = driver or GraphDatabase.driver(
+            self.settings.neo4j_uri,
+            auth=(self.settings.neo4j_user, self.settings.neo4j_password.get_secret_value()),
+            notifications_min_severity="OFF",
+        )
+        self.walk = GraphWalk(self._adjacent, self._node)
+        self._adjacency: dict[str, list[EdgeView]] = {}
+        self._nodes: dict[str, NodeView | None] = {}
+        self._schema_ready = False
+
+    def __repr__(self) -> str:
+        return f"Neo4jStore(uri={self.settings.neo4j_uri!r}, user={self.settings.neo4j_user!r}, database={self.database!r})"
+
+    # ------------------------------------------------------------------------------------------ plumbing
+    def _read(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        records, _, _ = self.driver.execute_query(query, params or {}, database_=self.database,
+                                                  routing_=neo4j.RoutingControl.READ)
+        return [r.data() for r in records]
+
+    def _write(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
+            return [r.data() for r in tx.run(query, params)]
+
+        with self.driver.session(database=self.database) as session:
+            return session.execute_write(work)
+
+    def ensure_schema(self) -> None:
+        """Create the constraints and the full-text index (idempotent) and wait until they are online."""
+        if self._schema_ready:
+            return
+        with self.driver.session(database=self.database) as session:
+            for statement in cypher.schema_statements():
+                session.run(statement).consume()
+            query, params = cypher.await_indexes()
+            session.run(query, params).consume()
+        self._schema_ready = True
+
+    def close(self) -> None:
+        """Close the driver if this store opened it (a driver passed in stays open for its owner)."""
+        if self._owns_driver:
+            self.driver.close()
+
+    # ------------------------------------------------------------------------------------------ writing
+    def load(self, records: Iterable[Record], *, documents_text: dict[str, str] | None = None) -> LoadStats:
+        began = time.perf_counter()
+        self.ensure_schema()
+        stats = LoadStats()
+        texts = dict(documents_text or {})
+        docs: set[str] = set(texts)
+        for chunk in _chunks([{"id": k, "text": v} for k, v in sorted(texts.items())], self.batch_size):
+            self._write(*cypher.set_document_texts(chunk))
+        pending = _Batches()
+        deferred = _Batches()
+        for rec in records:
+            if isinstance(rec, DocumentRecord):
+                pending.documents[rec.id] = rec
+                docs.add(rec.id)
+            elif isinstance(rec, EntityRecord):
+                old = pending.entities.get(rec.id)
+                pending.entities[rec.id] = merge_entities(old, rec) if old else rec
+                stats.entities += 1
+            elif isinstance(rec, MentionRecord):
+                pending.mentions[mention_id(rec.doc, rec.start, rec.end)] = rec
+                stats.mentions += 1
+            else:
+                rid = record_relation_id(rec)
+                old_rel = pending.relations.get(rid)
+                pending.relations[rid] = merge_relations(old_rel, rec) if old_rel else rec
+                stats.relations += 1
+            if len(pending) >= self.batch_size:
+                self._flush(pending, deferred)
+                pending = _Batches()
+        self._flush(pending, deferred)
+        missing = _Batches()
+        self._flush(deferred, missing)
+        if missing.mentions or missing.relations:
+            log.warning("skipped %d mentions and %d relations whose entities are not in the store",
+                        len(missing.mentions), len(missing.relations))
+        stats.documents = len(docs)
+        stats.seconds = time.perf_counter() - began
+        return stats
+
+    def _flush(self, batch: _Batches, deferred: _Batches) -> None:
+        """Write documents, then entities, then mentions and relations (so their ends exist)."""
+        if batch.documents:
+            rows = [{"id": d.id, "props": {k: getattr(d, k) for k in ("path", "date", "sha256", "chars", "title")}}
+                    for d in batch.documents.values()]
+            self._write(*cypher.upsert_documents(rows))
+        if batch.entities:
+            self._write_entities(list(batch.entities.values()))
+        if batch.mentions:
+            rows = [{"id": mid, "entity": m.entity, "doc": m.doc,
+                     "props": {"id": mid, **m.model_dump(exclude={"record"}, exclude_none=True)}}
+                    for mid, m in batch.mentions.items()]
+            written = {r["id"] for r in self._write(*cypher.upsert_mentions(rows))}
+            deferred.mentions.update({k: v for k, v in batch.mentions.items() if k not in written})
+        if batch.relations:
+            self._write_relations(batch.relations, deferred)
+
+    def _write_entities(self, entities: list[EntityRecord]) -> None:
+        old = {n["node"]["id"]: node_view(n["node"]) for n in self._read(*cypher.existing_entities([e.id for e in entities]))}
+        by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for ent in entities:
+            prev = old.get(ent.id)
+            if prev is not None:
+                ent = merge_entities(EntityRecord(id=prev.id, type=prev.type, name=prev.name,  # type: ignore[arg-type]
+                                                  aliases=prev.aliases, properties=prev.properties), ent)
+            by_type[ent.type].append({"id": ent.id, "props": entity_props(ent)})
+        for entity_type, rows in sorted(by_type.items()):
+            self._write(*cypher.upsert_entities(entity_type, rows))
+
+    def _write_relations(self, relations: dict[str, RelationRecord], deferred: _Batches) -> None:
+        by_type: dict[str, dict[str, RelationRecord]] = defaultdict(dict)
+        for rid, rel in relations.items():
+            by_type[rel.type][rid] = rel
+        for rel_type, group in sorted(by_type.items()):
+            for row in self._read(*cypher.existing_relations(rel_type, list(group))):
+                prev = edge_view(row["edge"])
+                group[prev.id] = merge_relations(
+                    RelationRecord(type=prev.type, source=prev.source, target=prev.target,  # type: ignore[arg-type]
+                                   properties=prev.properties, evidence=prev.evidence,
+                                   confidence=prev.confidence, component=prev.component),
+                    group[prev.id])
+            rows = [{"id": rid, "source": rel.source, "target": rel.target, "props": relation_props(rid, rel)}
+                    for rid, rel in group.items()]
+            written = {r["id"] for r in self._write(*cypher.upsert_relations(rel_type, rows))}
+            deferred.relations.update({k: v for k, v in group.items() if k not in written})
+
+    def clear(self) -> None:
+        query, params = cypher.delete_all_batch(max(self.batch_size, 1000))
+        while self._write(query, params)[0]["deleted"]:
+            pass
+
+    # ------------------------------------------------------------------------------------------ reading helpers
+    def _node(self, entity_id: str) -> NodeView | None:
+        if entity_id not in self._nodes:
+            rows = self._read(*cypher.nodes_by_ids([entity_id]))
+            self._nodes[entity_id] = node_view(rows[0]["node"]) if rows else None
+        return self._nodes[entity_id]
+
+    def _adjacent(self, entity_id: str) -> list[EdgeView]:
+        if entity_id not in self._adjacency:
+            self._prefetch([entity_id])
+        return self._adjacency[entity_id]
+
+    def _prefetch(self, ids: list[str]) -> list[str]:
+        """Load the relations (and other ends) of ``ids`` in one query; returns the ids of the other ends."""
+        todo = [i for i in ids if i not in self._adjacency]
+        for i in todo:
+            self._adjacency[i] = []
+        seen: set[tuple[str, str]] = set()
+        others: set[str] = set()
+        for chunk in _chunks(todo, self.batch_size):
+            for row in self._read(*cypher.adjacent_edges(chunk)):
+                edge = edge_view(row["edge"])
+                if (row["id"], edge.id) not in seen:
+                    seen.add((row["id"], edge.id))
+                    self._adjacency[row["id"]].append(edge)
+                other = node_view(row["node"])
+                self._nodes[other.id] = other
+                others.add(other.id)
+        for i in todo:
+            self._adjacency[i].sort(key=lambda e: e.id)
+        return sorted(others)
+
+    def _prefetch_levels(self, start: str, hops: int) -> None:
+        """Load relations breadth-first from ``start``, one query per hop, up to ``PREFETCH_NODES`` nodes."""
+        level, loaded = [start], 0
+        for _ in range(max(hops, 0)):
+            if not level or loaded + len(level) > PREFETCH_NODES:
+                break
+            loaded += len(level)
+            level = [o for o in self._prefetch(level) if o not in self._adjacency]
+
+    def _fresh_cache(self) -> None:
+        self._adjacency = {}
+        self._nodes = {}
+
+    def document_text(self, doc_id: str) -> str | None:
+        rows = self._read(*cypher.document_texts([doc_id]))
+        return rows[0]["text"] if rows else None
+
+    def _mentions(self, entity_id: str) -> list[MentionView]:
+        rows = self._read(*cypher.entity_mentions(entity_id))
+        texts = {r["id"]: r["text"] for r in self._read(*cypher.document_texts(sorted({r["doc"] for r in rows})))}
+        views = []
+        for row in rows:
+            text = texts.get(row["doc"])
+            sentence, sentence_start = sentence_around(text, row["start"], row["end"]) if text is not None else (None, None)
+            views.append(MentionView(doc=row["doc"], start=row["start"], end=row["end"], text=row["text"] or "",
+                                     sentence=sentence, sentence_start=sentence_start))
+        return sorted(views, key=lambda v: (v.doc, v.start, v.end))
+
+    # ------------------------------------------------------------------------------------------ GraphStore reads
+    def counts(self) -> dict[str, int]:
+        return {key: int(self._read(query)[0]["n"]) for key, query in cypher.count_queries().items()}
+
+    def get_entity(self, entity_id: str) -> EntityView | None:
+        self._fresh_cache()
+        node = self._node(entity_id)
+        if node is None:
+            return None
+        relations = sorted(self._adjacent(entity_id), key=lambda e: (e.type, e.source, e.target, e.id))
+        neighbours = [n for n in (self._node(e.target if e.source == entity_id else e.source) for e in relations)
+                      if n is not None]
+        return EntityView(**node.model_dump(), relations=relations, neighbours=neighbours,
+                          mentions=self._mentions(entity_id))
+
+    def search(self, query: str, *, entity_type: str | None = None, limit: int = 20, offset: int = 0) -> list[SearchHit]:
+        needle = " ".join(query.strip().lower().split())
+        if not needle:
+            return []
+        if _HAN_ONLY.match(needle):  # the CJK bigram index finds every name/alias containing a Han string
+            rows = self._read(*cypher.fulltext_candidates(lucene_phrase(needle), entity_type))
+        else:  # one Han character, Latin or pinyin text: bigrams cannot answer substrings, so scan
+            rows = self._read(*cypher.substring_candidates(needle, entity_type))
+        ranked: list[tuple[int, str, str, str]] = []
+        for row in rows:
+            labels = [("name", row["name"])] + [("alias", a) for a in row["aliases"] or []]
+            labels += [("pinyin", p) for p in row["pinyin"] or []]
+            matching = [(kind, label) for kind, label in labels if needle in label.lower()]
+            if matching:
+                rank, matched = rank_match(needle, matching)
+                ranked.append((rank, row["name"], row["id"], matched))
+        ranked.sort()
+        page = ranked[offset:offset + limit]
+        nodes = {r["node"]["id"]: node_view(r["node"]) for r in self._read(*cypher.nodes_by_ids([p[2] for p in page]))}
+        return [SearchHit(entity=nodes[i], score=SCORES[rank], matched=matched)
+                for rank, _, i, matched in page if i in nodes]
+
+    def neighbours(self, entity_id: str, *, depth: int = 1, relation_types: list[str] | None = None,
+                   entity_types: list[str] | None = None, limit: int = 200) -> Subgraph:
+        self._fresh_cache()
+        self._prefetch_levels(entity_id, depth + 1)
+        return self.walk.neighbours(entity_id, depth=depth, relation_types=relation_types,
+                                    entity_types=entity_types, limit=limit)
+
+    def paths(self, source: str, target: str, *, k: int = 3, max_hops: int = 4) -> list[PathView]:
+        self._fresh_cache()
+        self._prefetch_levels(target, max_hops)
+        return self.walk.paths(source, target, k=k, max_hops=max_hops)
+
+    def events(self, entity_id: str) -> list[EventView]:
+        self._fresh_cache()
+        self._prefetch_levels(entity_id, 2)
+        return self.walk.events(entity_id)
+
+    def all_entities(self) -> Iterator[NodeView]:
+        with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+            for record in session.run(cypher.all_entities()):
+                yield node_view(record["node"])
+
+    def all_relations(self) -> Iterator[EdgeView]:
+        with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+            for record in session.run(cypher.all_relations()):
+                yield edge_view(record["edge"])
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]

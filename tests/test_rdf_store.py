@@ -1,0 +1,244 @@
+"""The embedded Oxigraph store: idempotent loads, entity views, search, walks, persistence, RDF access."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from kg.models import EntityRecord, Evidence, Record, RelationRecord, parse_record
+from kg.rdf_export import export_rdf, records_to_graph
+from kg.store.base import GraphStore
+from kg.store.rdf_store import OxigraphStore, sentence_around
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DENG, ZHUO, FATHER, SON, YANAN = "per:50ca077f7c23", "per:aa367ec2fc3d", "per:323bd41c4f68", "per:3227c0b8f439", "plc:3ac554226294"
+
+
+def mini_records() -> list[Record]:
+    lines = (FIXTURES / "mini_graph.jsonl").read_text(encoding="utf-8").splitlines()
+    return [parse_record(json.loads(line)) for line in lines if line.strip()]
+
+
+def mini_texts() -> dict[str, str]:
+    texts: dict[str, str] = json.loads((FIXTURES / "mini_graph_docs.json").read_text(encoding="utf-8"))
+    return texts
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[OxigraphStore]:
+    s = OxigraphStore(tmp_path / "oxigraph")
+    s.load(mini_records(), documents_text=mini_texts())
+    yield s
+    s.close()
+
+
+def quad_count(store: OxigraphStore) -> int:
+    return len(store.store)
+
+
+def test_is_a_graph_store(store: OxigraphStore) -> None:
+    assert isinstance(store, GraphStore)
+
+
+def test_counts_match_the_records(store: OxigraphStore) -> None:
+    records = mini_records()
+    assert store.counts() == {
+        "entities": sum(r.record == "entity" for r in records),
+        "relations": sum(r.record == "relation" for r in records),
+        "documents": sum(r.record == "document" for r in records),
+        "mentions": sum(r.record == "mention" for r in records),
+    }
+
+
+def test_loading_twice_changes_nothing(store: OxigraphStore) -> None:
+    before, counts = quad_count(store), store.counts()
+    stats = store.load(mini_records(), documents_text=mini_texts())
+    assert stats.entities == counts["entities"] and stats.seconds >= 0
+    assert quad_count(store) == before and store.counts() == counts
+
+
+def test_reload_unions_aliases_and_merges_evidence(store: OxigraphStore) -> None:
+    store.load([EntityRecord(id=DENG, type="PERSON", name="邓小平", aliases=["小平"], properties={"death_date": "1997-02-19"}),
+                RelationRecord(type="SPOUSE_OF", source=DENG, target=ZHUO,
+                               evidence=[Evidence(doc="doc:0db5884f543a050f", start=60, end=66)], confidence=0.8)])
+    entity = store.get_entity(DENG)
+    assert entity is not None
+    assert entity.aliases == ["小平", "邓先圣", "邓希贤"]
+    assert entity.properties == {"birth_date": "1904-08-22", "death_date": "1997-02-19"}
+    spouse = [r for r in entity.relations if r.type == "SPOUSE_OF"]
+    assert len(spouse) == 1
+    assert [(e.start, e.end) for e in spouse[0].evidence] == [(52, 72), (60, 66)]
+    assert spouse[0].confidence == pytest.approx(0.8)
+    assert store.counts()["relations"] == 16
+
+
+def test_same_entity_twice_in_one_load_is_merged(tmp_path: Path) -> None:
+    s = OxigraphStore(tmp_path / "ox")
+    s.load([EntityRecord(id="per:000000000001", type="PERSON", name="甲", aliases=["乙"]),
+            EntityRecord(id="per:000000000001", type="PERSON", name="甲", aliases=["丙"])])
+    node = s.get_entity("per:000000000001")
+    assert node is not None and node.aliases == ["丙", "乙"] and s.counts()["entities"] == 1
+
+
+def test_get_entity_orders_relations_and_neighbours(store: OxigraphStore) -> None:
+    entity = store.get_entity(DENG)
+    assert entity is not None and entity.name == "邓小平" and entity.type == "PERSON"
+    keys = [(r.type, r.source, r.target, r.id) for r in entity.relations]
+    assert keys == sorted(keys) and len(keys) == 6
+    others = [r.target if r.source == DENG else r.source for r in entity.relations]
+    assert [n.id for n in entity.neighbours] == others
+
+
+def test_mentions_carry_their_sentence(store: OxigraphStore) -> None:
+    entity = store.get_entity(DENG)
+    assert entity is not None
+    text = mini_texts()["doc:0db5884f543a050f"]
+    assert [(m.doc, m.start) for m in entity.mentions] == sorted((m.doc, m.start) for m in entity.mentions)
+    assert len(entity.mentions) == 4
+    for m in entity.mentions:
+        assert m.sentence is not None and m.sentence_start is not None
+        assert text[m.sentence_start:m.sentence_start + len(m.sentence)] == m.sentence
+        assert m.sentence_start <= m.start < m.end <= m.sentence_start + len(m.sentence)
+        assert text[m.start:m.end] == m.text
+    assert entity.mentions[-1].sentence == "1939年8月，邓小平与卓琳在延安结婚。"
+
+
+@pytest.mark.parametrize(("text", "start", "end", "sentence", "offset"), [
+    ("甲。乙丙丁。戊", 2, 3, "乙丙丁。", 2),
+    ("他说：“来吧！”然后走了。", 3, 5, "他说：“来吧！”", 0),
+    ("第一行\n  第二行没有句号", 6, 8, "第二行没有句号", 6),
+    ("无标点", 0, 1, "无标点", 0),
+    ("A? B!", 3, 4, "B!", 3),
+])
+def test_sentence_around(text: str, start: int, end: int, sentence: str, offset: int) -> None:
+    assert sentence_around(text, start, end) == (sentence, offset)
+
+
+def test_search_ranks_exact_name_alias_prefix_substring(store: OxigraphStore) -> None:
+    hits = store.search("邓小平")
+    assert hits[0].entity.id == DENG and hits[0].score == 1.0 and hits[0].matched == "邓小平"
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert {h.entity.name for h in hits[1:]} == {"邓小平出生", "邓小平与卓琳结婚"}
+    alias = store.search("邓希贤")
+    assert [(h.entity.id, h.matched, h.score) for h in alias] == [(DENG, "邓希贤", 0.9)]
+    substring = store.search("小平")
+    assert substring[0].score == 0.5 and substring[0].entity.name == "邓小平"
+
+
+@pytest.mark.parametrize("query", ["dengxiaoping", "deng xiao ping", "Deng  Xiao Ping"])
+def test_search_by_pinyin(store: OxigraphStore, query: str) -> None:
+    hits = store.search(query)
+    assert hits[0].entity.id == DENG and hits[0].score == 0.9
+
+
+def test_search_filters_and_pages(store: OxigraphStore) -> None:
+    everything = store.search("邓")
+    people = store.search("邓", entity_type="PERSON")
+    assert {h.entity.type for h in people} == {"PERSON"} and len(people) < len(everything)
+    assert store.search("邓", limit=2, offset=1) == everything[1:3]
+    assert store.search("   ") == [] and store.search("不存在的名字") == []
+
+
+def test_neighbours_depth_and_filters(store: OxigraphStore) -> None:
+    one = store.neighbours(DENG)
+    assert [n.id for n in one.nodes] == sorted(n.id for n in one.nodes)
+    assert {n.id for n in one.nodes} == {DENG, FATHER, "per:df06a026857f", ZHUO, SON, "evt:aadb7d73f870", "evt:13e2a40fa6db"}
+    ids = {n.id for n in one.nodes}
+    assert all(e.source in ids and e.target in ids for e in one.edges)
+    assert len(one.edges) == 8  # 6 of Deng's relations + Zhuo's marriage participation + Zhuo parent of the son
+    two = store.neighbours(DENG, depth=2)
+    assert {YANAN, "plc:dd7bbd1098a6"} <= {n.id for n in two.nodes}
+    family = store.neighbours(DENG, depth=3, relation_types=["PARENT_OF"])
+    assert {n.id for n in family.nodes} == {DENG, FATHER, "per:df06a026857f", SON, ZHUO}
+    people = store.neighbours(DENG, depth=2, entity_types=["PERSON"])
+    assert {n.type for n in people.nodes} == {"PERSON"}
+    assert len(store.neighbours(DENG, depth=2, limit=3).nodes) == 3
+    assert store.neighbours("per:ffffffffffff").nodes == []
+
+
+def test_paths_are_shortest_first_and_connected(store: OxigraphStore) -> None:
+    paths = store.paths(FATHER, YANAN, k=3, max_hops=5)
+    assert len(paths) == 3
+    assert [n.id for n in paths[0].nodes] == [FATHER, DENG, "evt:13e2a40fa6db", YANAN]
+    lengths = [len(p.edges) for p in paths]
+    assert lengths == sorted(lengths)
+    for path in paths:
+        for (a, b), edge in zip(zip(path.nodes, path.nodes[1:]), path.edges):
+            assert {edge.source, edge.target} == {a.id, b.id}
+        assert len({n.id for n in path.nodes}) == len(path.nodes)
+    assert store.paths(FATHER, YANAN, max_hops=2) == []
+    assert [n.id for n in store.paths(DENG, DENG)[0].nodes] == [DENG]
+
+
+def test_events_sorted_by_date(store: OxigraphStore) -> None:
+    events = store.events(DENG)
+    assert [(e.date, e.event.name, e.role) for e in events] == [
+        ("1904-08-22", "邓小平出生", "PARTICIPATED_IN"), ("1939-08", "邓小平与卓琳结婚", "PARTICIPATED_IN")]
+    assert [p.id for p in events[1].participants] == sorted([DENG, ZHUO])
+    assert events[1].evidence[0].sentence == "1939年8月，邓小平与卓琳在延安结婚。"
+    place = store.events(YANAN)
+    assert [(e.event.id, e.role) for e in place] == [("evt:13e2a40fa6db", "HAPPENED_AT")]
+    itself = store.events("evt:cb452c7bead7")
+    assert itself[0].role == "self" and [p.id for p in itself[0].participants] == ["org:153bd2f16cab", "per:00fa24b9b8f0"]
+
+
+def test_all_entities_and_relations_sorted_by_id(store: OxigraphStore) -> None:
+    entities = [n.id for n in store.all_entities()]
+    relations = [e.id for e in store.all_relations()]
+    assert entities == sorted(entities) and len(entities) == 17
+    assert relations == sorted(relations) and len(relations) == 16
+
+
+def test_persists_and_reopens_read_only(tmp_path: Path) -> None:
+    path = tmp_path / "ox"
+    s = OxigraphStore(path)
+    s.load(mini_records(), documents_text=mini_texts())
+    counts = s.counts()
+    s.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        s.counts()
+    ro = OxigraphStore(path, read_only=True)
+    assert ro.counts() == counts and ro.get_entity(DENG) is not None
+    with pytest.raises(PermissionError, match="read-only"):
+        ro.load(mini_records())
+
+
+def test_default_path_comes_from_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.settings import get_settings
+
+    monkeypatch.setenv("KG_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    try:
+        s = OxigraphStore()
+        assert s.path == tmp_path / "data" / "oxigraph" and s.path.is_dir()
+        s.close()
+    finally:
+        get_settings.cache_clear()
+
+
+def test_rdf_views(store: OxigraphStore, tmp_path: Path) -> None:
+    rows = store.sparql("SELECT ?n WHERE { ?p kg:parentOf ?c . ?c kg:name '邓朴方' . ?p kg:name ?n } ORDER BY ?n")
+    assert [r["n"].value for r in rows] == sorted(["邓小平", "卓琳"])  # type: ignore[union-attr, index]
+    ask = store.sparql("ASK { GRAPH <https://w3id.org/gazetteer-kg/ontology> { kg:Person a owl:Class } }")
+    assert bool(ask)
+    graph = store.rdflib_graph()
+    expected = records_to_graph(mini_records(), mini_texts())
+    assert len(graph) == len(expected)
+    names = {str(r[0]) for r in graph.query("SELECT ?n WHERE { ?x <https://w3id.org/gazetteer-kg/ontology#alias> ?n }")}
+    assert names == {"邓先圣", "邓希贤"}
+    for fmt in ("nt", "turtle"):
+        target = tmp_path / f"dump.{fmt}"
+        assert export_rdf(store, target, fmt) == len(expected)
+        assert isomorphic(Graph().parse(target, format=fmt), expected)
+
+
+def test_clear_empties_but_keeps_ontology(store: OxigraphStore) -> None:
+    store.clear()
+    assert store.counts() == {"entities": 0, "relations": 0, "documents": 0, "mentions": 0}
+    assert bool(store.sparql("ASK { GRAPH <https://w3id.org/gazetteer-kg/ontology> { ?s ?p ?o } }"))
+    assert store.get_entity(DENG) is None and store.events(DENG) == []
