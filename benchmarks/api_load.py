@@ -39,6 +39,7 @@ class PhaseResult:
     concurrency: int
     requests: int
     errors: int
+    error_kinds: dict[str, int]
     seconds: float
     requests_per_s: float
     p50_ms: float
@@ -51,7 +52,7 @@ def check_loopback(base_url: str) -> None:
     """Refuse any target that is not this machine (127.0.0.0/8, ::1, localhost)."""
     host = urlsplit(base_url).hostname or ""
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
     except socket.gaierror as exc:
         raise SystemExit(f"cannot resolve {host!r}: {exc}") from exc
     for address in addresses:
@@ -71,6 +72,7 @@ async def run_phase(client: httpx.AsyncClient, endpoint: str, paths: list[str], 
                     duration_s: float, max_requests: int) -> PhaseResult:
     latencies: list[float] = []
     errors = 0
+    kinds: dict[str, int] = {}
     issued = 0
     began = time.perf_counter()
     deadline = began + duration_s
@@ -83,20 +85,23 @@ async def run_phase(client: httpx.AsyncClient, endpoint: str, paths: list[str], 
             path = paths[position % len(paths)]
             position += concurrency
             start = time.perf_counter()
+            kind = ""
             try:
                 response = await client.get(path)
-                ok = response.status_code == 200
-            except httpx.HTTPError:
-                ok = False
+                if response.status_code != 200:
+                    kind = f"HTTP {response.status_code}"
+            except httpx.HTTPError as exc:
+                kind = type(exc).__name__
             latencies.append((time.perf_counter() - start) * 1000.0)
-            if not ok:
+            if kind:
                 errors += 1
+                kinds[kind] = kinds.get(kind, 0) + 1
 
     await asyncio.gather(*(worker(i) for i in range(concurrency)))
     elapsed = time.perf_counter() - began
     ordered = sorted(latencies)
     return PhaseResult(
-        endpoint=endpoint, concurrency=concurrency, requests=len(latencies), errors=errors,
+        endpoint=endpoint, concurrency=concurrency, requests=len(latencies), errors=errors, error_kinds=kinds,
         seconds=round(elapsed, 3), requests_per_s=round(len(latencies) / elapsed, 1) if elapsed else 0.0,
         p50_ms=round(statistics.median(ordered), 2) if ordered else 0.0,
         p95_ms=round(percentile(ordered, 0.95), 2), p99_ms=round(percentile(ordered, 0.99), 2),
@@ -214,12 +219,12 @@ def main(argv: list[str] | None = None) -> None:
     def run(base_url: str) -> None:
         check_loopback(base_url)
         results = asyncio.run(benchmark(args, base_url))
-        print(markdown_table(results))
         document = {"base_url": base_url, "concurrency": args.concurrency, "duration_s": args.duration,
                     "results": [asdict(r) for r in results]}
-        print(json.dumps(document, ensure_ascii=False, indent=2))
         if args.json_out:
             args.json_out.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(markdown_table(results))
+        print(json.dumps(document, ensure_ascii=False, indent=2))
 
     if args.start_server is not None:
         with started_server(args.start_server) as base:

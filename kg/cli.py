@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -34,10 +34,10 @@ def _parse_date(value: str | None) -> dt.date | None:
 @app.command()
 def extract(
     files: Annotated[list[Path], typer.Argument(help="Documents or folders (.txt .pdf .docx .html).")],
-    doc_date: Annotated[Optional[str], typer.Option(help="The documents' date (YYYY-MM-DD) for relative dates.")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write JSON Lines here instead of stdout.")] = None,
-    review: Annotated[Optional[Path], typer.Option(help="Review CSV: written if missing, applied if present.")] = None,
-    report: Annotated[Optional[Path], typer.Option(help="Write a JSON report of skipped files here.")] = None,
+    doc_date: Annotated[str | None, typer.Option(help="The documents' date (YYYY-MM-DD) for relative dates.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write JSON Lines here instead of stdout.")] = None,
+    review: Annotated[Path | None, typer.Option(help="Review CSV: written if missing, applied if present.")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write a JSON report of skipped files here.")] = None,
 ) -> None:
     """Extract typed mentions, entities and relations as JSON Lines (see docs/records.md)."""
     from kg.extract import extract_paths
@@ -74,10 +74,10 @@ def extract(
 @app.command("eval")
 def evaluate(
     gold: Annotated[list[Path], typer.Argument(help="Gold files: char BIO/BIOES/BMES, or CLUENER-style JSON lines.")],
-    fmt: Annotated[Optional[str], typer.Option("--format", help="Force the format (bio, jsonl, pd).")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="Force the format (bio, jsonl, pd).")] = None,
     types: Annotated[str, typer.Option(help="Comma-separated types to score.")] = "PERSON,PLACE,ORG",
-    limit: Annotated[Optional[int], typer.Option(help="Score only the first N sentences.")] = None,
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write the report as JSON here.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Score only the first N sentences.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the report as JSON here.")] = None,
     crf_only: Annotated[bool, typer.Option(help="Score the statistical model alone, without the domain rules.")] = False,
     split_places: Annotated[bool, typer.Option(help="Split composite place names into administrative levels "
                                                      "(the corpora annotate them as one span).")] = False,
@@ -182,9 +182,9 @@ def build_graph(files: list[Path], *, doc_date: dt.date | None = None, workers: 
 @app.command()
 def build(
     files: Annotated[list[Path], typer.Argument(help="Documents or folders.")],
-    doc_date: Annotated[Optional[str], typer.Option(help="The documents' date (YYYY-MM-DD).")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="Extraction processes (default: all cores).")] = None,
-    cluster: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
+    doc_date: Annotated[str | None, typer.Option(help="The documents' date (YYYY-MM-DD).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Extraction processes (default: all cores).")] = None,
+    cluster: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
     dask: Annotated[bool, typer.Option("--dask", help="Use a local Dask cluster (implied by --cluster).")] = False,
 ) -> None:
     """Extract from documents and load the result into the stores in one go."""
@@ -195,8 +195,8 @@ def build(
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Listen address (KG_HOST).")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port (KG_PORT).")] = None,
+    host: Annotated[str | None, typer.Option(help="Listen address (KG_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (KG_PORT).")] = None,
 ) -> None:
     """Serve the REST API, SPARQL and Cypher endpoints and the explorer."""
     from api.app import serve as serve_app
@@ -213,7 +213,7 @@ def serve(
 @app.command()
 def demo(
     corpus: Annotated[Path, typer.Option(help="Folder of example documents.")] = Path("examples"),
-    port: Annotated[Optional[int], typer.Option(help="Port to serve on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to serve on.")] = None,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Build the demo graph and stop.")] = False,
 ) -> None:
     """Build the graph from the example corpus and serve the explorer (the README's main job)."""
@@ -279,7 +279,7 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted; re-run the same command to finish (loads are idempotent)")
         sys.exit(130)
-    except Exception as e:  # noqa: BLE001 - the last line of defence of a CLI
+    except Exception as e:
         if get_settings().log_level.upper() == "DEBUG":
             raise
         message = " ".join(str(e).split()) or type(e).__name__

@@ -10,8 +10,8 @@ import datetime as dt
 import hashlib
 import os
 import re
-from functools import lru_cache
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any, Protocol
 
 
 def _digest(*parts: str, length: int = 12) -> str:
@@ -39,3 +40,25 @@ def relation_id(rel_type: str, source: str, target: str, key: str = "") -> str:
 
 def mention_id(doc: str, start: int, end: int) -> str:
     return f"men:{_digest(doc, str(start), str(end), length=16)}"
+
+
+_KEYED_BY = {"HOLDS_POSITION": "title", "KIN_OF": "kind"}
+
+
+def relation_key(rel_type: str, properties: dict[str, object]) -> str:
+    """What tells apart two relations of one type between the same two entities: the title of an
+    office (one relation per title) or the kind of a KIN_OF; every other type has one relation per pair."""
+    field = _KEYED_BY.get(rel_type)
+    return str(properties.get(field) or "") if field else ""
+
+
+class _RelationLike(Protocol):
+    type: str
+    source: str
+    target: str
+    properties: dict[str, Any]
+
+
+def record_relation_id(rel: _RelationLike) -> str:
+    """The stable id of a relation record; the stores, the RDF export and the review file all use it."""
+    return relation_id(rel.type, rel.source, rel.target, relation_key(rel.type, rel.properties))

@@ -130,4 +130,4 @@ def extract_paths_dask(
             cluster.close()
 
 
-__all__ = ["extract_file", "extract_paths_parallel", "extract_paths_dask"]
+__all__ = ["extract_file", "extract_paths_dask", "extract_paths_parallel"]

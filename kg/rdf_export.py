@@ -20,7 +20,7 @@ from typing import Any, NamedTuple, TextIO
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import PROV
 
-from kg.ids import mention_id, relation_id
+from kg.ids import mention_id, record_relation_id
 from kg.models import DocumentRecord, EntityRecord, MentionRecord, Record, RelationRecord
 from kg.pinyin import name_pinyin
 from kg.store.base import GraphStore
@@ -59,20 +59,6 @@ class Lit(NamedTuple):
 Obj = str | Lit
 """An object is an IRI (``str``) or a literal."""
 Triple = tuple[str, str, Obj]
-
-
-def relation_key(rel: RelationRecord) -> str:
-    """The key that tells apart two relations of one type between the same ends (the title, or the kin kind)."""
-    for key in ("title", "kind"):
-        value = rel.properties.get(key)
-        if value:
-            return str(value)
-    return ""
-
-
-def record_relation_id(rel: RelationRecord) -> str:
-    """The stable id of a relation record (``kg.ids.relation_id`` over type, source, target and key)."""
-    return relation_id(rel.type, rel.source, rel.target, relation_key(rel))
 
 
 def evidence_id(doc: str, start: int, end: int) -> str:

@@ -27,22 +27,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kg.ids import entity_id, relation_id
+from kg.ids import entity_id, relation_id, relation_key
 from kg.models import EntityRecord, Evidence, MentionRecord, RelationRecord
 from kg.relations.types import Candidate, DocGraph
 
 _Ref = tuple[str, str]  # (doc id, local id)
 _EVENT_LINKS = ("PARTICIPATED_IN", "ORGANISED", "SPOKE_AT")
 _SYMMETRIC = ("SPOUSE_OF", "SIBLING_OF")
-
-
-def relation_key(rel_type: str, properties: dict[str, Any]) -> str:
-    return str(properties.get("title") or properties.get("kind") or "") if rel_type != "PART_OF" else ""
-
-
-def record_relation_id(r: RelationRecord) -> str:
-    """The stable id of a relation record (used by the review file)."""
-    return relation_id(r.type, r.source, r.target, relation_key(r.type, r.properties))
 
 
 class ResolverState(BaseModel):
@@ -73,6 +64,11 @@ class _UnionFind:
         if ra != rb:
             lo, hi = sorted((ra, rb))
             self.parent[hi] = lo
+
+
+def _specific(name: str) -> bool:
+    """A name specific enough to identify someone across documents (not 某某, 王某, a bare 某氏)."""
+    return len(name) >= 2 and "某" not in name and not (len(name) == 2 and name.endswith("氏"))
 
 
 def _names(c: Candidate) -> set[str]:
@@ -144,6 +140,15 @@ class Resolver:
         for doc_id in sorted(self.state.docs):
             g = self.state.docs[doc_id]
             names = {c.local_id: c.name for c in g.candidates}
+            people = [c for c in g.candidates if c.type == "PERSON" and _specific(c.name)]
+            places = {c.name for c in g.candidates if c.type == "PLACE" and len(c.name) >= 2}
+            for c in people:
+                # other named people in the same document: two articles that both name 邓小平
+                # together with 卓琳 speak of the same 邓小平
+                feats[(doc_id, c.local_id)].update(
+                    "with:" + o.name for o in people if o.local_id != c.local_id and not (_names(o) & _names(c)))
+                # places named in the same document: weak, so two of them must agree
+                feats[(doc_id, c.local_id)].update("at:" + p for p in places)
             for r in g.relations:
                 s, t = (doc_id, r.source), (doc_id, r.target)
                 if r.type in ("PARENT_OF", "SPOUSE_OF", "SIBLING_OF", "KIN_OF"):
@@ -170,7 +175,9 @@ class Resolver:
                     if da == db:
                         continue
                     shared = _names(ca) & _names(cb)
-                    if len(shared) >= 2 or feats[(da, ca.local_id)] & feats[(db, cb.local_id)]:
+                    common = feats[(da, ca.local_id)] & feats[(db, cb.local_id)]
+                    strong = {f for f in common if not f.startswith("at:")}
+                    if len(shared) >= 2 or strong or len(common) - len(strong) >= 2:
                         uf.union((da, ca.local_id), (db, cb.local_id))
         components: dict[_Ref, list[tuple[str, Candidate]]] = defaultdict(list)
         for d, c in people:
@@ -243,8 +250,14 @@ class Resolver:
 
 
 def _canonical(members: list[tuple[str, Candidate]]) -> str:
+    """The head name in most documents (ties: the smallest string); for a person, first the name the
+    corpus mentions most: 邓小平 rather than 邓先圣 even where one text says 邓先圣即邓小平."""
     heads = Counter(c.name for _, c in members)
-    return min(heads, key=lambda n: (-heads[n], n))
+    said: Counter[str] = Counter()
+    for _, c in members:
+        if c.type == "PERSON":
+            said.update(m.text for m in c.mentions if m.text in _names(c))
+    return min(heads.keys() | said.keys(), key=lambda n: (-said[n], -heads[n], n))
 
 
 def _entity(eid: str, members: list[tuple[str, Candidate]]) -> EntityRecord:

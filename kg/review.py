@@ -16,8 +16,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from kg.ids import record_relation_id
 from kg.models import RELATION_TYPES, EntityRecord, Record, RelationRecord
-from kg.resolve import record_relation_id
 
 COLUMNS = ("relation_id", "decision", "type", "source_id", "source_name", "target_id", "target_name",
            "properties_json", "confidence", "doc", "sentence", "corrected_type", "corrected_source",

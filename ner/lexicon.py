@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 LEXICON_DIR = Path(__file__).parent / "lexicons"
@@ -29,7 +29,7 @@ class TrieMatcher:
     lengths that exist for that first character, so a scan is linear in practice.
     """
 
-    __slots__ = ("_terms", "_lengths")
+    __slots__ = ("_lengths", "_terms")
 
     def __init__(self, terms: Iterable[str]) -> None:
         self._terms: set[str] = set()
@@ -71,17 +71,17 @@ class TrieMatcher:
             pos += 1
 
 
-@lru_cache(maxsize=None)
+@cache
 def surnames() -> frozenset[str]:
     return frozenset(read_lexicon("surnames.txt"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def titles() -> TrieMatcher:
     return TrieMatcher(read_lexicon("titles.txt"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def org_parts() -> tuple[TrieMatcher, frozenset[str]]:
     """All organisation parts, and the subset that may end a name (marked ``*``)."""
     raw = read_lexicon("org_parts.txt")
@@ -90,7 +90,7 @@ def org_parts() -> tuple[TrieMatcher, frozenset[str]]:
     return TrieMatcher(parts), enders
 
 
-@lru_cache(maxsize=None)
+@cache
 def event_terms() -> tuple[TrieMatcher, TrieMatcher]:
     """Event heads (suffixes of event phrases) and whole historical event names (``=`` lines)."""
     raw = read_lexicon("event_terms.txt")

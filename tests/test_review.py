@@ -11,7 +11,8 @@ import pytest
 from kg.models import Record, RelationRecord
 from kg.relations import extract_relations
 from kg.relations.markup import annotated
-from kg.resolve import Resolver, record_relation_id
+from kg.ids import record_relation_id
+from kg.resolve import Resolver
 from kg.review import COLUMNS, apply_review, write_review
 
 CORPUS: dict[str, str] = json.loads(

@@ -20,7 +20,8 @@ ALIAS_KINDS: dict[str, str] = {
     "学名": "school_name", "乳名": "milk_name", "小名": "milk_name", "别名": "other_name",
     "字": "courtesy_name", "号": "art_name", "别号": "art_name", "笔名": "pen_name", "化名": "pseudonym",
     "谱名": "genealogy_name", "讳": "taboo_name", "名": "given_name", "改名": "later_name",
-    "更名": "later_name", "改名为": "later_name", "即": "same_as",
+    "更名": "later_name", "改名为": "later_name", "即": "same_as", "就是": "same_as", "也就是": "same_as",
+    "亦即": "same_as",
 }
 _KEY = "|".join(sorted(ALIAS_KINDS, key=len, reverse=True))
 _GAP = re.compile(rf"^[，,、\s]*(?:又|亦|一|后)?(?:{_KEY})(?:为|是|叫)?$")

@@ -20,10 +20,9 @@ from typing import Any
 import neo4j
 from neo4j import GraphDatabase, ManagedTransaction
 
-from kg.ids import mention_id
+from kg.ids import mention_id, record_relation_id
 from kg.models import DocumentRecord, EntityRecord, Evidence, MentionRecord, Record, RelationRecord
 from kg.pinyin import name_pinyin
-from kg.rdf_export import record_relation_id
 from kg.settings import Settings, get_settings
 from kg.store import cypher
 from kg.store.base import (

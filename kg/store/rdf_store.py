@@ -20,9 +20,9 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from kg.ids import mention_id
+from kg.ids import mention_id, record_relation_id
 from kg.models import EntityRecord, Evidence, MentionRecord, Record, RelationRecord
-from kg.rdf_export import XSD_STRING, Lit, Obj, TripleMaker, record_relation_id
+from kg.rdf_export import XSD_STRING, Lit, Obj, TripleMaker
 from kg.settings import get_settings
 from kg.store.base import (
     EdgeView,
