@@ -27,9 +27,11 @@ from ner.rules import (
     extend_places,
     find_events,
     find_orgs,
+    find_party_orgs,
     find_persons,
     find_titles,
     find_works,
+    ruler_prefix,
     split_place,
 )
 
@@ -131,12 +133,14 @@ class RulesComponent:
             year = _year_of(value.value)
             if year is not None and value.precision in ("year", "month", "day", "interval"):
                 context_year = year
+            s = ruler_prefix(text, s)
             found.append(Candidate(s, e, "DATE", PRIORITY["date"], "rules.date", value.value, value.precision))
         doc._.context_year = context_year
         titles = find_titles(text)
         found.extend(titles)
         found.extend(find_works(text, places))
         found.extend(find_orgs(text, places, [(c.start, c.end) for c in found if c.label == "PERSON"]))
+        found.extend(find_party_orgs(text))
         found.extend(find_events(text))
         found.extend(find_persons(text, titles))
         return doc
@@ -181,7 +185,7 @@ def select(candidates: list[Candidate], length: int) -> list[Candidate]:
     taken = bytearray(length)
     chosen = []
     for c in sorted(candidates, key=lambda c: (-c.priority, -(c.end - c.start), c.start, c.label)):
-        if c.end <= c.start or c.end > length:
+        if c.end <= c.start or c.end > length or (c.label == "PERSON" and c.end - c.start < 2):
             continue
         if any(taken[c.start:c.end]):
             # 2023年全省地方志工作会议: an event or organisation phrase keeps its head when a

@@ -134,14 +134,34 @@ def find_orgs(text: str, places: list[tuple[int, int]], persons: list[tuple[int,
         elif start == chain_start and start > 0 and text[start - 1] in _ADMIN_PREFIX and (start - 1) not in place_end:
             start -= 1
         name = text[start:last_end]
-        if len(name) >= 3 or name in _STANDALONE_ORGS:
+        if len(name) >= 3:
             out.append(Candidate(start, last_end, "ORG", PRIORITY["org_chain"], "rules.org"))
+        elif name in _STANDALONE_ORGS:
+            # 中共, 兵部: alone they yield to a longer statistical span (中共川东临时工作委员会)
+            out.append(Candidate(start, last_end, "ORG", PRIORITY["crf"] - 2, "rules.org"))
         pos = last_end
     return out
 
 
 _EVENT_TRIGGER = re.compile(r"(?:组织召开|主持召开|召开|举办|举行|参加|出席|列席|承办|筹备|组织开展|开展|主持)")
 _EVENT_GENERIC = re.compile(rf"召开([{CJK}]{{1,14}}?会)(?=[，。；、,\s]|$)")
+
+
+_PARTY_ORG = re.compile(rf"(?:中共|中国共产党)[{CJK}]{{1,10}}?(?:工作委员会|委员会|特委|工委|党委|总支|支部|省委|市委|县委|区委|地委)")
+_ORG_BODY_STOP = set("在于的和与及召开举行组织是为了从到向对由被把将")
+
+
+def find_party_orgs(text: str) -> list[Candidate]:
+    """Party committees with a name the part lexicon does not know: 中共川东临时工作委员会."""
+    out = []
+    parts = lexicon.org_parts()[0]
+    for m in _PARTY_ORG.finditer(text):
+        if not any(c in _ORG_BODY_STOP for c in m.group()[2:]):
+            end = m.end()
+            while k := parts.longest_at(text, end):  # 中共广安市委 + 宣传部
+                end += k
+            out.append(Candidate(m.start(), end, "ORG", PRIORITY["org_chain"] + 1, "rules.org"))
+    return out
 
 
 def find_events(text: str) -> list[Candidate]:
@@ -180,6 +200,8 @@ _KIN_BEFORE = re.compile(
     r"乳名|小名|曾用名|别名|本名)"
 )
 _KIN_END = re.compile(r"(?:母亲|祖母|曾祖母|外祖母|继母|生母|嫡母|庶母|妻|娶|配|继配|夫人|之母|之妻)$")
+_SHORT_KIN = re.compile(r"(?:(?<=[，、；。与及其,\n])|^)(?:父|母|兄|弟|姊|妹|姐|子|女|妻|夫|孙|侄)")
+_SHI_LIST = re.compile(rf"、([{CJK}]{{1,2}}氏)(?![族家宗祠谱])")
 _COURTESY = re.compile(r"(?:[，,；]字|[，,；]号|别号|自号)")
 
 
@@ -246,6 +268,17 @@ def find_persons(text: str, titles: list[Candidate]) -> list[Candidate]:
         end = _name_after(text, m.end(), need_surname=True)
         if end:
             out.append(Candidate(m.end(), end, "PERSON", p, "rules.person"))
+    for m in _SHORT_KIN.finditer(text):
+        # classical and terse kin: 父苏洵，弟苏辙
+        end = _name_after(text, m.end(), need_surname=True)
+        if end and (end >= len(text) or text[end] in "，,。；、同等为"):
+            out.append(Candidate(m.end(), end, "PERSON", p, "rules.person"))
+    for c in [c for c in out if text[c.end - 1] == "氏"]:
+        pos = c.end
+        while (m := _SHI_LIST.match(text, pos)) is not None:
+            # 娶张氏、淡氏、萧氏: once one woman is named 某氏, the list goes on
+            out.append(Candidate(m.start(1), m.end(1), "PERSON", p + 2, "rules.person"))
+            pos = m.end()
     for m in _COURTESY.finditer(text):
         end = _name_after(text, m.end(), need_surname=False, max_len=4)
         if end and (end >= len(text) or text[end] in "，,。；、"):
@@ -314,3 +347,13 @@ def extend_places(text: str, places: list[tuple[int, int]]) -> list[Candidate]:
             out.append(Candidate(end, t.end(), "PLACE", PRIORITY["place_split"], "rules.place"))
             end = t.end()
     return out
+
+
+_RULER_BEFORE_DATE = re.compile(rf"(?:[宋辽金元明清唐汉晋隋周]|南宋|北宋|西汉|东汉)[{CJK}]{{1,2}}[祖宗帝]$")
+
+
+def ruler_prefix(text: str, date_start: int) -> int:
+    """Start of a ruler's temple name written before a reign-era date (宋仁宗嘉祐二年, 清高宗乾隆
+    十年): the name belongs to the date, not to a person mentioned in the sentence."""
+    m = _RULER_BEFORE_DATE.search(text, max(0, date_start - 5), date_start)
+    return m.start() if m else date_start

@@ -72,7 +72,7 @@ def test_neo4j_admin_csv_headers(store: OxigraphStore, tmp_path: Path) -> None:
 
 def test_neo4j_admin_import_accepts_the_csv(store: OxigraphStore, tmp_path: Path) -> None:
     java = shutil.which("java")
-    if not (NEO4J_LIB / "neo4j-import-tool-5.26.16.jar").exists() and not list(NEO4J_LIB.glob("neo4j-import-tool-*.jar")):
+    if not list(NEO4J_LIB.glob("neo4j-import-tool-*.jar")):
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("no Neo4j installation in .neo4j/lib; run `bash scripts/neo4j.sh install`", pytrace=False)
         pytest.skip("no Neo4j installation in .neo4j/lib (run `bash scripts/neo4j.sh install`); headers checked above")
