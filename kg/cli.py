@@ -94,7 +94,10 @@ def evaluate(
         def predictor(texts: list[str]) -> list[list[tuple[int, int, str]]]:
             return tagger.tag_many(texts)
     else:
-        nlp = build_pipeline(split_places=split_places)
+        scored = set(types.split(","))
+        # types the corpus does not annotate are switched off, so they cannot hide nested names
+        nlp = build_pipeline(split_places=split_places,
+                             exclude=tuple(t for t in ("WORK", "EVENT", "TITLE") if t not in scored))
 
         def predictor(texts: list[str]) -> list[list[tuple[int, int, str]]]:
             return annotate_many(texts, nlp=nlp)

@@ -112,7 +112,7 @@ class RulesComponent:
         if self.admin is not None:
             for s, e in self.admin.finditer(text):
                 places.append((s, e))
-                found.append(Candidate(s, e, "PLACE", PRIORITY["place_split"], "rules.place"))
+                found.append(Candidate(s, e, "PLACE", PRIORITY["admin_place"], "rules.place"))
         if self.split_places:
             for c in [c for c in found if c.label == "PLACE"]:
                 pieces = split_place(text, c.start, c.end)
@@ -152,11 +152,24 @@ def make_rules(nlp: Language, name: str, split_places: bool, admin_places: bool)
 
 
 class MergeComponent:
-    """Chooses among overlapping candidates: higher priority first, then the longer span."""
+    """Chooses among overlapping candidates: higher priority first, then the longer span.
+
+    ``exclude`` drops whole types first — for scoring against corpora that do not annotate them
+    (MSRA has no WORK, EVENT or TITLE, and names inside 《》 titles are annotated there)."""
+
+    def __init__(self, exclude: list[str]) -> None:
+        self.exclude = set(exclude)
 
     def __call__(self, doc: Doc) -> Doc:
-        found = _candidates(doc)
-        chosen = select(found, len(doc))
+        found = [c for c in _candidates(doc) if c.label not in self.exclude]
+        statistical_orgs = [c for c in found if c.component == "crf" and c.label == "ORG"]
+        if statistical_orgs:
+            # an organisation rule never cuts into a longer name the model read whole
+            found = [c for c in found if not (c.component == "rules.org" and any(
+                o.start < c.end and c.start < o.end and o.end - o.start >= c.end - c.start
+                and not (c.start <= o.start and o.end <= c.end) for o in statistical_orgs))]
+        chosen = [c for c in select(found, len(doc)) if c.label != "PERSON" or c.end - c.start >= 2
+                  or _addressed(doc.text, c.end)]
         persons = [(c.start, c.end) for c in chosen if c.label == "PERSON"]
         extra = extend_person_lists(doc.text, persons)
         if extra:
@@ -173,9 +186,9 @@ class MergeComponent:
         return doc
 
 
-@Language.factory("gazetteer_merge")
-def make_merge(nlp: Language, name: str) -> MergeComponent:
-    return MergeComponent()
+@Language.factory("gazetteer_merge", default_config={"exclude": []})
+def make_merge(nlp: Language, name: str, exclude: list[str]) -> MergeComponent:
+    return MergeComponent(exclude)
 
 
 _TRIMMABLE = {"EVENT", "ORG", "WORK"}
@@ -185,7 +198,7 @@ def select(candidates: list[Candidate], length: int) -> list[Candidate]:
     taken = bytearray(length)
     chosen = []
     for c in sorted(candidates, key=lambda c: (-c.priority, -(c.end - c.start), c.start, c.label)):
-        if c.end <= c.start or c.end > length or (c.label == "PERSON" and c.end - c.start < 2):
+        if c.end <= c.start or c.end > length:
             continue
         if any(taken[c.start:c.end]):
             # 2023年全省地方志工作会议: an event or organisation phrase keeps its head when a
@@ -200,6 +213,14 @@ def select(candidates: list[Candidate], length: int) -> list[Candidate]:
         chosen.append(c)
     chosen.sort(key=lambda c: c.start)
     return chosen
+
+
+_ADDRESS = ("主席", "总理", "书记", "部长", "委员长", "老", "公", "先生", "女士", "同志", "总", "省长", "市长")
+
+
+def _addressed(text: str, end: int) -> bool:
+    """A one-character name is only a name with a form of address after it: 江主席, 邓老, 包公."""
+    return text.startswith(_ADDRESS, end)
 
 
 def _as_date(value: object) -> dt.date | None:

@@ -28,13 +28,14 @@ class EntitySpan:
     component: str
 
 
-def build_pipeline(*, split_places: bool = True, crf_model: str | None = None, use_crf: bool = True) -> Language:
+def build_pipeline(*, split_places: bool = True, crf_model: str | None = None, use_crf: bool = True,
+                   exclude: tuple[str, ...] = ()) -> Language:
     """A blank Chinese spaCy pipeline with one token per character and the gazetteer components."""
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "gazetteer.char_tokenizer.v1"}}})
     if use_crf:
         nlp.add_pipe("gazetteer_crf", config={"model_path": crf_model})
     nlp.add_pipe("gazetteer_rules", config={"split_places": split_places})
-    nlp.add_pipe("gazetteer_merge")
+    nlp.add_pipe("gazetteer_merge", config={"exclude": list(exclude)})
     return nlp
 
 

@@ -32,7 +32,7 @@ class Candidate:
 # Priorities: higher wins when candidates overlap; equal priority → longer wins.
 PRIORITY = {
     "date": 100, "work_bracketed": 95, "event_named": 85, "work_plain": 75, "org_chain": 70,
-    "event_phrase": 65, "crf": 60, "place_split": 61, "person_rule": 55, "title": 50,
+    "event_phrase": 65, "crf": 60, "place_split": 61, "admin_place": 59, "person_rule": 55, "title": 50,
 }
 
 _WORK_BRACKETS = re.compile(r"《([^《》\n]{1,80})》")
@@ -78,7 +78,9 @@ def find_titles(text: str) -> list[Candidate]:
 
 _ADMIN_PREFIX = set("省市县区州乡镇")
 _NAMED_AFTER_PERSON = ("故居", "故里", "纪念")
-_STANDALONE_ORGS = {"吏部", "户部", "礼部", "兵部", "刑部", "工部", "中共", "中央", "内阁", "政协", "团委", "妇联", "文联"}
+_STANDALONE_ORGS = {"吏部", "户部", "礼部", "兵部", "刑部", "工部", "中共", "内阁", "政协", "国务院", "翰林院",
+                    "国子监", "军机处", "总理衙门", "大理寺", "太常寺", "光禄寺", "鸿胪寺", "太仆寺", "都察院",
+                    "通政司", "詹事府", "中共中央"}
 
 
 def find_orgs(text: str, places: list[tuple[int, int]], persons: list[tuple[int, int]] = ()) -> list[Candidate]:  # type: ignore[assignment]
@@ -98,7 +100,7 @@ def find_orgs(text: str, places: list[tuple[int, int]], persons: list[tuple[int,
         if not m:
             pos += 1
             continue
-        chain_start, cur, last_end, last_part = pos, pos, pos, ""
+        chain_start, cur, last_end, last_part, n_parts = pos, pos, pos, "", 0
         titles = lexicon.titles()
         while cur < n:
             k = matcher.longest_at(text, cur)
@@ -107,6 +109,7 @@ def find_orgs(text: str, places: list[tuple[int, int]], persons: list[tuple[int,
             if k:
                 last_part = text[cur:cur + k]
                 cur += k
+                n_parts += 1
                 if last_part in enders:
                     last_end = cur
                 continue
@@ -134,9 +137,11 @@ def find_orgs(text: str, places: list[tuple[int, int]], persons: list[tuple[int,
         elif start == chain_start and start > 0 and text[start - 1] in _ADMIN_PREFIX and (start - 1) not in place_end:
             start -= 1
         name = text[start:last_end]
-        if len(name) >= 3:
+        # a lone generic part (委员会, 出版社) names nothing; a proper one (国务院, 兵部) does
+        named = start < chain_start or n_parts >= 2 or name in _STANDALONE_ORGS
+        if named and len(name) >= 3:
             out.append(Candidate(start, last_end, "ORG", PRIORITY["org_chain"], "rules.org"))
-        elif name in _STANDALONE_ORGS:
+        elif named and name in _STANDALONE_ORGS:
             # 中共, 兵部: alone they yield to a longer statistical span (中共川东临时工作委员会)
             out.append(Candidate(start, last_end, "ORG", PRIORITY["crf"] - 2, "rules.org"))
         pos = last_end
@@ -176,7 +181,7 @@ def find_events(text: str) -> list[Candidate]:
         trig = None
         for mt in _EVENT_TRIGGER.finditer(window):
             trig = mt
-        cut = max((i for i, c in enumerate(window) if c in _PUNCT), default=-1)
+        cut = max((i for i, c in enumerate(window) if c in _PUNCT or c == "的"), default=-1)
         if trig is not None and trig.end() > cut:
             start = left + trig.end()
         elif cut >= 0:

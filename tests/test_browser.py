@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from test_api_support import DENG, HOSTILE_IMG, HOSTILE_SCRIPT, build_store_dir, running_server
 
 pytestmark = pytest.mark.browser
@@ -85,6 +86,19 @@ def _node_screen_position(page: Page, node_id: str) -> tuple[float, float]:
     return float(point[0]), float(point[1])
 
 
+def _click_node(page: Page, node_id: str) -> None:
+    """Click the node on the canvas until the page reports it expanded (the layout may still be settling)."""
+    for _ in range(4):
+        x, y = _node_screen_position(page, node_id)
+        page.mouse.click(x, y)
+        try:
+            page.wait_for_selector(f"body[data-expanded='{node_id}']", timeout=4000)
+            return
+        except PlaywrightTimeout:
+            page.wait_for_timeout(500)
+    raise AssertionError(f"clicking node {node_id} never expanded it")
+
+
 def test_search_open_expand_and_evidence(clean_url: str, browser: Browser) -> None:
     base_url = clean_url
     page = browser.new_page(viewport={"width": 1360, "height": 1000}, locale="zh-CN")
@@ -102,9 +116,7 @@ def test_search_open_expand_and_evidence(clean_url: str, browser: Browser) -> No
     before = int(page.inner_text("#node-count"))
     assert not page.evaluate(f"window.kgExplorer.nodes.get('{VILLAGE}') !== null")
 
-    x, y = _node_screen_position(page, BIRTH_EVENT)
-    page.mouse.click(x, y)
-    page.wait_for_selector(f"body[data-expanded='{BIRTH_EVENT}']", timeout=10000)
+    _click_node(page, BIRTH_EVENT)
     after = int(page.inner_text("#node-count"))
     assert after > before
     assert page.evaluate(f"window.kgExplorer.nodes.get('{VILLAGE}').label") == "牌坊村"
