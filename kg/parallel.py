@@ -20,6 +20,8 @@ from kg.extract import ExtractedDocument, ExtractionCache, extract_document, res
 from kg.models import Record
 
 Outcome = ExtractedDocument | DocumentError
+WORKER_WAIT_S = 60.0
+"""How long a run on an existing cluster waits for its first worker before giving up."""
 
 
 def extract_file(path: str, doc_date: str | None = None, cache_dir: str | None = None,
@@ -43,7 +45,7 @@ def _expand(paths: Iterable[Path]) -> Iterator[Path | DocumentError]:
         elif path.exists():
             yield path
         else:
-            yield DocumentError(path, "no such file or folder; check the path")
+            yield DocumentError(path, "no such file; check the path")  # the loader's words, so every mode agrees
 
 
 def _ordered(submit: Callable[[str], Any], result: Callable[[Any], Outcome], paths: Iterable[Path],
@@ -112,13 +114,19 @@ def extract_paths_dask(
     cdir, version = (str(cache.folder), cache.version) if cache else (None, None)
     cluster = None
     if address:
-        client = Client(address)
+        client = Client(address, timeout=WORKER_WAIT_S)
+        try:
+            client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+        except TimeoutError:
+            client.close()
+            raise RuntimeError(f"no Dask worker joined the scheduler at {address} within {WORKER_WAIT_S:.0f} s; "
+                               f"start one with: dask worker {address}") from None
     else:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None)
         client = Client(cluster)
     try:
-        n = max(1, len(client.scheduler_info().get("workers", {})))
+        n = max(1, sum(client.nthreads().values()))
 
         def submit(p: str) -> Any:
             return client.submit(extract_file, p, date, cdir, version, pure=False)

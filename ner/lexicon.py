@@ -77,6 +77,11 @@ def surnames() -> frozenset[str]:
 
 
 @cache
+def common_surnames() -> frozenset[str]:
+    return frozenset(read_lexicon("common_surnames.txt"))
+
+
+@cache
 def titles() -> TrieMatcher:
     return TrieMatcher(read_lexicon("titles.txt"))
 

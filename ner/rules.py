@@ -206,15 +206,19 @@ _KIN_BEFORE = re.compile(
 )
 _KIN_END = re.compile(r"(?:母亲|祖母|曾祖母|外祖母|继母|生母|嫡母|庶母|妻|娶|配|继配|夫人|之母|之妻)$")
 _SHORT_KIN = re.compile(r"(?:(?<=[，、；。与及其,\n])|^)(?:父|母|兄|弟|姊|妹|姐|子|女|妻|夫|孙|侄)")
+_KIN_WORDS = {"女童", "子女", "父母", "妻子", "夫妻", "夫人", "母亲", "父亲", "兄弟", "姐妹", "姊妹", "子孙", "孙子",
+              "女士", "女性", "子弟", "弟子", "女儿", "儿子", "子弹", "女工", "女子", "父老", "母校", "夫妇", "妹妹",
+              "弟弟", "姐姐", "女婿", "侄子", "孙女", "女排", "女足", "女将", "子公", "母公"}
 _SHI_LIST = re.compile(rf"、([{CJK}]{{1,2}}氏)(?![族家宗祠谱])")
 _COURTESY = re.compile(r"(?:[，,；]字|[，,；]号|别号|自号)")
 
 
 def _name_after(text: str, pos: int, *, need_surname: bool, max_len: int = 3) -> int:
-    """End of a plausible personal name starting at ``pos`` (0 if none)."""
+    """End of a plausible personal name starting at ``pos`` (0 if none); a guessed name must start
+    with a common surname."""
     if pos >= len(text):
         return 0
-    sn = lexicon.surnames()
+    sn = lexicon.common_surnames()
     if need_surname:
         if text[pos:pos + 2] in sn and len(text[pos:pos + 2]) == 2:
             max_len += 1
@@ -274,7 +278,9 @@ def find_persons(text: str, titles: list[Candidate]) -> list[Candidate]:
         if end:
             out.append(Candidate(m.end(), end, "PERSON", p, "rules.person"))
     for m in _SHORT_KIN.finditer(text):
-        # classical and terse kin: 父苏洵，弟苏辙
+        # classical and terse kin: 父苏洵，弟苏辙 (not 女童, 子女, 夫人 …)
+        if text[m.start():m.end() + 1] in _KIN_WORDS:
+            continue
         end = _name_after(text, m.end(), need_surname=True)
         if end and (end >= len(text) or text[end] in "，,。；、同等为"):
             out.append(Candidate(m.end(), end, "PERSON", p, "rules.person"))
@@ -331,8 +337,8 @@ def split_place(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return pieces
 
 
-_PLACE_TAIL = re.compile(rf"[{CJK}]{{1,4}}?(?:街道|社区|乡|镇|村|坝|场|寨|坪|堡|里|屯|庄)")
-_PLACE_SUFFIX = re.compile("(?:县|州|府|厅|卫|郡|道|路|军|监)(?![长官学志衙署城])")
+_PLACE_TAIL = re.compile(rf"[{CJK}]{{1,4}}?(?:街道|社区|乡|镇|村|坝|寨|堡|屯)")
+_PLACE_SUFFIX = re.compile("(?:县|州|府|厅|郡)(?![长官学志衙署城委])")
 _PLACE_TAIL_STOP = set("的在于和与及等是了人从到为由被把对向出生任工作") | _PUNCT
 
 
