@@ -224,7 +224,9 @@ def demo(
     if not corpus.is_dir():
         raise typer.BadParameter(f"{corpus} is not a folder; run `kg demo` from the repository root "
                                  "or pass --corpus")
-    build_graph([corpus], workers=1)
+    from kg.documents import SUFFIX_FORMATS
+
+    build_graph(sorted(p for p in corpus.iterdir() if p.suffix.lower() in SUFFIX_FORMATS), workers=1)
     if no_serve:
         return
     cfg = get_settings()

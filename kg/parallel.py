@@ -8,6 +8,7 @@ however long the corpus is.
 
 from __future__ import annotations
 
+import copyreg
 import datetime as dt
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -22,6 +23,15 @@ from kg.models import Record
 Outcome = ExtractedDocument | DocumentError
 WORKER_WAIT_S = 60.0
 """How long a run on an existing cluster waits for its first worker before giving up."""
+
+
+def _reduce_error(e: DocumentError) -> tuple[type[DocumentError], tuple[str, str]]:
+    return DocumentError, (e.path, e.reason)
+
+
+# A bad file's DocumentError travels back from the worker process; pickle's default for exceptions
+# re-calls ``DocumentError(message)``, which lacks ``reason`` and breaks the process pool.
+copyreg.pickle(DocumentError, _reduce_error)
 
 
 def extract_file(path: str, doc_date: str | None = None, cache_dir: str | None = None,

@@ -4,7 +4,6 @@ expand a node of the network, see highlighted evidence, and no script from hosti
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,9 +132,6 @@ def test_search_open_expand_and_evidence(clean_url: str, browser: Browser) -> No
     page.wait_for_timeout(1500)  # let the expanded network settle for the picture
     page.screenshot(path=str(artifacts / "explorer.png"), full_page=False)
     assert (artifacts / "explorer.png").stat().st_size > 20_000
-    docs_img = ROOT / "docs" / "img"
-    docs_img.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(artifacts / "explorer.png", docs_img / "explorer.png")
     assert dialogs == []
     page.close()
 
