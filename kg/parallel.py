@@ -95,13 +95,26 @@ def extract_paths_parallel(
     cache: ExtractionCache | None = None,
 ) -> Iterator[Record]:
     """Like :func:`kg.extract.extract_paths`, on ``workers`` local processes."""
+    outcomes = extract_outcomes_parallel(paths, workers=workers, doc_date=doc_date, cache=cache)
+    yield from _records(outcomes, on_error)
+
+
+def extract_outcomes_parallel(
+    paths: Iterable[Path],
+    *,
+    workers: int,
+    doc_date: dt.date | None = None,
+    cache: ExtractionCache | None = None,
+) -> Iterator[Outcome]:
+    """The extraction stage alone: one outcome per file in input order, ``4 * workers`` in flight;
+    the worker processes end when the iterator is exhausted or closed."""
     date = doc_date.isoformat() if doc_date else None
     cdir, version = (str(cache.folder), cache.version) if cache else (None, None)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         def submit(p: str) -> Future[Outcome]:
             return pool.submit(extract_file, p, date, cdir, version)
 
-        yield from _records(_ordered(submit, lambda f: f.result(), paths, workers * 4), on_error)
+        yield from _ordered(submit, lambda f: f.result(), paths, workers * 4)
 
 
 def extract_paths_dask(
@@ -124,28 +137,28 @@ def extract_paths_dask(
     cdir, version = (str(cache.folder), cache.version) if cache else (None, None)
     cluster = None
     if address:
-        client = Client(address, timeout=WORKER_WAIT_S)
+        client = Client(address, timeout=WORKER_WAIT_S)  # type: ignore[no-untyped-call]
         try:
             client.wait_for_workers(1, timeout=WORKER_WAIT_S)
         except TimeoutError:
-            client.close()
+            client.close()  # type: ignore[no-untyped-call]
             raise RuntimeError(f"no Dask worker joined the scheduler at {address} within {WORKER_WAIT_S:.0f} s; "
                                f"start one with: dask worker {address}") from None
     else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,  # type: ignore[no-untyped-call]
                                dashboard_address=None)
-        client = Client(cluster)
+        client = Client(cluster)  # type: ignore[no-untyped-call]
     try:
-        n = max(1, sum(client.nthreads().values()))
+        n = max(1, sum(client.nthreads().values()))  # type: ignore[no-untyped-call]
 
         def submit(p: str) -> Any:
             return client.submit(extract_file, p, date, cdir, version, pure=False)
 
         yield from _records(_ordered(submit, lambda f: f.result(), paths, n * 4), on_error)
     finally:
-        client.close()
+        client.close()  # type: ignore[no-untyped-call]
         if cluster is not None:
             cluster.close()
 
 
-__all__ = ["extract_file", "extract_paths_dask", "extract_paths_parallel"]
+__all__ = ["extract_file", "extract_outcomes_parallel", "extract_paths_dask", "extract_paths_parallel"]

@@ -36,6 +36,7 @@ from ner.rules import (
 )
 
 CANDIDATES = "gazetteer_candidates"
+_EDGE_PUNCT = set("，。、；：？！“”‘’「」『』（）()《》〈〉【】[]—…·,.;:?!\"' \n\t")
 
 for _attr in ("value", "precision", "component"):
     if not Span.has_extension(_attr):
@@ -88,8 +89,15 @@ class CrfComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         found = _candidates(doc)
-        for start, end, label in self.tagger.tag(doc.text):
-            found.append(Candidate(start, end, label, PRIORITY["crf"], "crf"))
+        text = doc.text
+        for start, end, label in self.tagger.tag(text):
+            # the model sometimes takes a bracket or comma at an edge: 叶超）
+            while start < end and text[start] in _EDGE_PUNCT:
+                start += 1
+            while end > start and text[end - 1] in _EDGE_PUNCT:
+                end -= 1
+            if end > start:
+                found.append(Candidate(start, end, label, PRIORITY["crf"], "crf"))
         return doc
 
 

@@ -57,7 +57,8 @@ def find_works(text: str, places: list[tuple[int, int]]) -> list[Candidate]:
     return out
 
 
-_TITLE_MODIFIERS = ("常务副", "代理", "署理", "副", "署", "前", "原", "首任", "兼")
+_TITLE_MODIFIERS = ("常务副", "代理", "署理", "副", "署", "前", "原", "首任", "兼", "首席", "实习", "名誉", "执行",
+                    "营销", "策划", "技术", "财务", "艺术", "行政")
 
 
 def find_titles(text: str) -> list[Candidate]:

@@ -4,10 +4,13 @@ Values always travel as parameters. Labels and relationship types cannot be para
 need one take it from a fixed allow-list (the record entity types and ``kg.models.RELATION_TYPES``) and raise
 ``ValueError`` for anything else: no user text ever reaches a query string.
 
-Graph shape: ``(:Entity:<Label> {id, type, name, aliases, pinyin, properties_json, p_<key>…})``,
+Graph shape: ``(:Entity:<Label> {id, type, name, aliases, pinyin, pj_<key>…, p_<key>…})``,
 ``(:Document {id, path, date, sha256, chars, title, text})``,
 ``(:Mention {id, doc, start, end, text, type, …})-[:REFERS_TO]->(:Entity)`` and ``-[:IN_DOCUMENT]->(:Document)``,
 and one relationship type per relation type between entities, e.g. ``(:Entity)-[:PARENT_OF {id, …}]->(:Entity)``.
+Each property of a record is kept twice: ``pj_<key>`` (its JSON, so ``SET x += row.props`` merges a re-load key
+by key in Cypher) and ``p_<key>`` (the scalar itself, queryable). Evidence of a relation is the list ``evidence``
+(JSON strings) with the parallel list ``evidence_keys`` (``doc|start|end``), united in Cypher on re-load.
 """
 
 from __future__ import annotations
@@ -24,11 +27,10 @@ FULLTEXT_INDEX = "entity_names"
 
 TYPE_LABELS: tuple[str, ...] = tuple(NEO4J_LABEL[t] for t in ENTITY_TYPES)
 
-_NODE_VIEW = "{id: e.id, type: e.type, name: e.name, aliases: e.aliases, properties_json: e.properties_json}"
-_EDGE_VIEW = (
-    "{id: r.id, type: type(r), source: startNode(r).id, target: endNode(r).id, "
-    "properties_json: r.properties_json, evidence: r.evidence, confidence: r.confidence, component: r.component}"
-)
+_NODE_VIEW = "e {.*, pinyin: null}"
+_EDGE_VIEW = "r {.*, type: type(r), source: startNode(r).id, target: endNode(r).id, evidence_keys: null}"
+MAX_DEPTH = 6
+"""Deepest neighbourhood and longest path one query expands (the API allows 3 and 4)."""
 
 
 def type_label(entity_type: str) -> str:
@@ -89,18 +91,17 @@ def set_document_texts(rows: list[dict[str, Any]]) -> Statement:
 
 
 def upsert_entities(entity_type: str, rows: list[dict[str, Any]]) -> Statement:
-    """Rows ``{id, props}`` where ``props`` is the node's complete property map (it replaces the old one)."""
+    """Rows ``{id, props, aliases}``: ``props`` is merged into the node (a null removes that key), ``aliases``
+    united with the stored ones; no read-back, so one statement per batch and type."""
     label = type_label(entity_type)
     others = ":".join(lab for lab in TYPE_LABELS if lab != label)
     query = (
         "UNWIND $rows AS row MERGE (e:Entity {id: row.id}) "
-        f"SET e = row.props SET e:{label} REMOVE e:{others}"
+        f"SET e += row.props SET e:{label} REMOVE e:{others} "
+        "SET e.aliases = reduce(acc = coalesce(e.aliases, []), a IN row.aliases | "
+        "CASE WHEN a IN acc THEN acc ELSE acc + a END)"
     )
     return query, {"rows": rows}
-
-
-def existing_entities(ids: list[str]) -> Statement:
-    return f"MATCH (e:Entity) WHERE e.id IN $ids RETURN {_NODE_VIEW} AS node", {"ids": ids}
 
 
 def upsert_mentions(rows: list[dict[str, Any]]) -> Statement:
@@ -120,19 +121,24 @@ def upsert_mentions(rows: list[dict[str, Any]]) -> Statement:
 
 
 def upsert_relations(relation_type: str, rows: list[dict[str, Any]]) -> Statement:
-    """Rows ``{id, source, target, props}`` (complete property map); returns the ids written. A relation
-    whose ends are not loaded yet is not written (the caller retries it at the end of the load)."""
+    """Rows ``{id, source, target, props, ev_keys, ev_json, ev_sentence}``: ``props`` merged into the relationship,
+    the evidence united with the stored one by span key (a new one replaces the old when it has a sentence).
+    Returns the ids written: a relation whose ends are not loaded yet is not written (retried at the end)."""
     rel = relationship_type(relation_type)
     query = (
         "UNWIND $rows AS row MATCH (s:Entity {id: row.source}) MATCH (t:Entity {id: row.target}) "
-        f"MERGE (s)-[r:{rel} {{id: row.id}}]->(t) SET r = row.props RETURN row.id AS id"
+        f"MERGE (s)-[r:{rel} {{id: row.id}}]->(t) SET r += row.props "
+        "WITH r, row, coalesce(r.evidence_keys, []) AS old_keys, coalesce(r.evidence, []) AS old_json "
+        "WITH r, row, old_keys, old_json, [i IN range(0, size(row.ev_keys) - 1) "
+        "WHERE row.ev_sentence[i] OR NOT row.ev_keys[i] IN old_keys] AS take "
+        "WITH r, row, old_keys, old_json, take, [i IN take | row.ev_keys[i]] AS taken "
+        "WITH r, row, old_keys, old_json, take, "
+        "[j IN range(0, size(old_keys) - 1) WHERE NOT old_keys[j] IN taken] AS keep "
+        "SET r.evidence_keys = [j IN keep | old_keys[j]] + [i IN take | row.ev_keys[i]], "
+        "r.evidence = [j IN keep | old_json[j]] + [i IN take | row.ev_json[i]] "
+        "RETURN row.id AS id"
     )
     return query, {"rows": rows}
-
-
-def existing_relations(relation_type: str, ids: list[str]) -> Statement:
-    rel = relationship_type(relation_type)
-    return f"MATCH ()-[r:{rel}]->() WHERE r.id IN $ids RETURN {_EDGE_VIEW} AS edge", {"ids": ids}
 
 
 def delete_all_batch(batch_size: int) -> Statement:
@@ -157,10 +163,55 @@ def nodes_by_ids(ids: list[str]) -> Statement:
 def adjacent_edges(ids: list[str]) -> Statement:
     """Every relation touching each entity of ``ids`` (both directions), with the node at its other end."""
     query = (
-        "UNWIND $ids AS id MATCH (n:Entity {id: id})-[r]-(e:Entity) "
+        f"UNWIND $ids AS id MATCH (n:Entity {{id: id}})-[r{_relation_pattern(None)}]-(e:Entity) "
         f"RETURN DISTINCT id, {_EDGE_VIEW} AS edge, {_NODE_VIEW} AS node"
     )
     return query, {"ids": ids}
+
+
+def _relation_pattern(relation_types: list[str] | None) -> str:
+    """``:A|B|…`` of the allow-listed relation types asked for (all of them when ``None``)."""
+    chosen = RELATION_TYPES if relation_types is None else [t for t in RELATION_TYPES if t in relation_types]
+    return ":" + "|".join(chosen)
+
+
+def neighbourhood(entity_id: str, depth: int, relation_types: list[str] | None, entity_types: list[str] | None,
+                  limit: int) -> Statement:
+    """One query: a breadth-first walk of ``depth`` hops (ids ascending within a hop, ``limit`` nodes at most,
+    nodes of other types not crossed), then the relations among the nodes found. ``relation_types`` must hold
+    at least one known type. Returns one row ``{nodes, edges}`` (none when the entity does not exist)."""
+    if not 0 <= depth <= MAX_DEPTH:
+        raise ValueError(f"depth {depth} is out of range; use 0 to {MAX_DEPTH}")
+    types = _relation_pattern(relation_types)
+    hop = (
+        "CALL { WITH seen, frontier UNWIND frontier AS f "
+        f"MATCH (f)-[{types}]-(n:Entity) WHERE NOT n IN seen AND ($etypes IS NULL OR n.type IN $etypes) "
+        "WITH DISTINCT n ORDER BY n.id LIMIT $limit RETURN collect(n) AS found } "
+        "WITH seen, found[..($limit - size(seen))] AS found "
+        "WITH seen + found AS seen, found AS frontier "
+    )
+    query = (
+        "MATCH (s:Entity {id: $id}) WITH [s] AS seen, [s] AS frontier "
+        + hop * depth
+        + f"CALL {{ WITH seen UNWIND seen AS a MATCH (a)-[r{types}]->(b) WHERE b IN seen "
+        f"RETURN collect(DISTINCT {_EDGE_VIEW}) AS edges }} "
+        "RETURN [e IN seen | " + _NODE_VIEW + "] AS nodes, edges"
+    )
+    return query, {"id": entity_id, "etypes": entity_types or None, "limit": limit}
+
+
+def shortest_paths(source: str, target: str, max_hops: int, cap: int = 10000) -> Statement:
+    """Every shortest path (undirected, any relation type) of at most ``max_hops`` between two entities, one row
+    per path ``{nodes, edges}``; parallel relations give one path each (at most ``cap`` rows)."""
+    if not 1 <= max_hops <= MAX_DEPTH:
+        raise ValueError(f"max_hops {max_hops} is out of range; use 1 to {MAX_DEPTH}")
+    query = (
+        "MATCH (s:Entity {id: $source}) MATCH (t:Entity {id: $target}) "
+        f"MATCH p = allShortestPaths((s)-[{_relation_pattern(None)}*..{int(max_hops)}]-(t)) "
+        f"RETURN [e IN nodes(p) | {_NODE_VIEW}] AS nodes, [r IN relationships(p) | {_EDGE_VIEW}] AS edges "
+        "LIMIT $cap"
+    )
+    return query, {"source": source, "target": target, "cap": cap}
 
 
 def entity_mentions(entity_id: str) -> Statement:
