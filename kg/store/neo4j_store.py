@@ -1,9 +1,10 @@
 """The Neo4j store: :class:`kg.store.base.GraphStore` over a Neo4j 5 server reached by Bolt.
 
 All Cypher lives in :mod:`kg.store.cypher`. Writes go in batches of ``settings.batch_size`` through managed
-transactions (``execute_write``), so transient errors are retried by the driver. Reads answer exactly like the
-embedded store: ranking (``rank_match``), sentences (``sentence_around``) and the walk rules (``GraphWalk``)
-are shared with :mod:`kg.store.rdf_store`; this module only supplies the data from Neo4j.
+transactions (``execute_write``), so transient errors are retried by the driver; each batch is one ``UNWIND``
+statement per kind (and label or relationship type) that merges into what is stored in Cypher (aliases and
+evidence united, properties merged key by key), with no read-back. Neighbourhoods and shortest paths are one
+query each; reads answer exactly like the embedded store through the shared rules of :mod:`kg.store.common`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import neo4j
 from neo4j import GraphDatabase, ManagedTransaction
 
 from kg.ids import mention_id, record_relation_id
-from kg.models import DocumentRecord, EntityRecord, Evidence, MentionRecord, Record, RelationRecord
+from kg.models import RELATION_TYPES, DocumentRecord, EntityRecord, Evidence, MentionRecord, Record, RelationRecord
 from kg.pinyin import name_pinyin
 from kg.settings import Settings, get_settings
 from kg.store import cypher
@@ -36,7 +37,15 @@ from kg.store.base import (
     SearchHit,
     Subgraph,
 )
-from kg.store.rdf_store import SCORES, GraphWalk, rank_match, sentence_around
+from kg.store.common import (
+    SCORES,
+    GraphWalk,
+    merge_entities,
+    merge_relations,
+    normalise_query,
+    rank_match,
+    sentence_around,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,60 +56,54 @@ PREFETCH_NODES = 5000
 
 # ---------------------------------------------------------------------------------------------- conversions
 def flat_properties(properties: dict[str, Any]) -> dict[str, Any]:
-    """Scalar properties as ``p_<key>`` (queryable in Cypher) plus the whole dict as ``properties_json``."""
-    flat: dict[str, Any] = {"properties_json": json.dumps(properties, ensure_ascii=False, sort_keys=True)}
+    """Each property as ``pj_<key>`` (its JSON) and ``p_<key>`` (the scalar, queryable in Cypher; null, which
+    removes a stale one on merge, when the value is not a scalar)."""
+    flat: dict[str, Any] = {}
     for key, value in properties.items():
-        if isinstance(value, (str, bool, int)) or (isinstance(value, float) and math.isfinite(value)):
-            flat[f"p_{key}"] = value
+        flat[f"pj_{key}"] = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        scalar = isinstance(value, (str, bool, int)) or (isinstance(value, float) and math.isfinite(value))
+        flat[f"p_{key}"] = value if scalar else None
     return flat
+
+
+def stored_properties(row: dict[str, Any]) -> dict[str, Any]:
+    """The record properties of a stored node or relationship (``properties_json`` of a neo4j-admin import,
+    overridden by the ``pj_<key>`` ones)."""
+    props: dict[str, Any] = json.loads(row.get("properties_json") or "{}")
+    for key, value in row.items():
+        if key.startswith("pj_"):
+            props[key[3:]] = json.loads(value)
+    return dict(sorted(props.items()))
 
 
 def node_view(row: dict[str, Any]) -> NodeView:
     return NodeView(id=row["id"], type=row["type"], name=row["name"], aliases=sorted(row.get("aliases") or []),
-                    properties=json.loads(row.get("properties_json") or "{}"))
+                    properties=stored_properties(row))
 
 
 def edge_view(row: dict[str, Any]) -> EdgeView:
     evidence = sorted((Evidence.model_validate_json(e) for e in row.get("evidence") or []),
                       key=lambda e: (e.doc, e.start, e.end))
     return EdgeView(id=row["id"], type=row["type"], source=row["source"], target=row["target"],
-                    properties=json.loads(row.get("properties_json") or "{}"), evidence=evidence,
+                    properties=stored_properties(row), evidence=evidence,
                     confidence=row.get("confidence"), component=row.get("component"))
 
 
-def merge_entities(old: EntityRecord, new: EntityRecord) -> EntityRecord:
-    """Re-loading an entity: aliases are united, properties merged (new values win)."""
-    return EntityRecord(id=new.id, type=new.type, name=new.name, aliases=sorted(set(old.aliases) | set(new.aliases)),
-                        properties={**old.properties, **new.properties})
+def entity_row(ent: EntityRecord) -> dict[str, Any]:
+    props = {"type": ent.type, "name": ent.name, "pinyin": name_pinyin(ent.name), **flat_properties(ent.properties)}
+    return {"id": ent.id, "props": props, "aliases": sorted(set(ent.aliases))}
 
 
-def merge_relations(old: RelationRecord, new: RelationRecord) -> RelationRecord:
-    """Re-loading a relation: evidence united by span (a new sentence wins), properties merged."""
-    seen = {(e.doc, e.start, e.end): e for e in old.evidence}
-    for ev in new.evidence:
-        if ev.sentence is not None or (ev.doc, ev.start, ev.end) not in seen:
-            seen[(ev.doc, ev.start, ev.end)] = ev
-    return RelationRecord(type=new.type, source=new.source, target=new.target,
-                          properties={**old.properties, **new.properties},
-                          evidence=[seen[key] for key in sorted(seen)],
-                          confidence=new.confidence if new.confidence is not None else old.confidence,
-                          component=new.component or old.component)
-
-
-def entity_props(ent: EntityRecord) -> dict[str, Any]:
-    return {"id": ent.id, "type": ent.type, "name": ent.name, "aliases": sorted(set(ent.aliases)),
-            "pinyin": name_pinyin(ent.name),
-            **flat_properties(ent.properties)}
-
-
-def relation_props(rid: str, rel: RelationRecord) -> dict[str, Any]:
-    props: dict[str, Any] = {"id": rid, "evidence": [e.model_dump_json() for e in rel.evidence],
-                             **flat_properties(rel.properties)}
+def relation_row(rid: str, rel: RelationRecord) -> dict[str, Any]:
+    props = flat_properties(rel.properties)
     if rel.confidence is not None:
         props["confidence"] = rel.confidence
-    if rel.component is not None:
+    if rel.component:
         props["component"] = rel.component
-    return props
+    return {"id": rid, "source": rel.source, "target": rel.target, "props": props,
+            "ev_keys": [f"{e.doc}|{e.start}|{e.end}" for e in rel.evidence],
+            "ev_json": [e.model_dump_json() for e in rel.evidence],
+            "ev_sentence": [e.sentence is not None for e in rel.evidence]}
 
 
 def lucene_phrase(needle: str) -> str:
@@ -233,14 +236,9 @@ class Neo4jStore:
             self._write_relations(batch.relations, deferred)
 
     def _write_entities(self, entities: list[EntityRecord]) -> None:
-        old = {n["node"]["id"]: node_view(n["node"]) for n in self._read(*cypher.existing_entities([e.id for e in entities]))}
         by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for ent in entities:
-            prev = old.get(ent.id)
-            if prev is not None:
-                ent = merge_entities(EntityRecord(id=prev.id, type=prev.type, name=prev.name,  # type: ignore[arg-type]
-                                                  aliases=prev.aliases, properties=prev.properties), ent)
-            by_type[ent.type].append({"id": ent.id, "props": entity_props(ent)})
+            by_type[ent.type].append(entity_row(ent))
         for entity_type, rows in sorted(by_type.items()):
             self._write(*cypher.upsert_entities(entity_type, rows))
 
@@ -249,15 +247,7 @@ class Neo4jStore:
         for rid, rel in relations.items():
             by_type[rel.type][rid] = rel
         for rel_type, group in sorted(by_type.items()):
-            for row in self._read(*cypher.existing_relations(rel_type, list(group))):
-                prev = edge_view(row["edge"])
-                group[prev.id] = merge_relations(
-                    RelationRecord(type=prev.type, source=prev.source, target=prev.target,  # type: ignore[arg-type]
-                                   properties=prev.properties, evidence=prev.evidence,
-                                   confidence=prev.confidence, component=prev.component),
-                    group[prev.id])
-            rows = [{"id": rid, "source": rel.source, "target": rel.target, "props": relation_props(rid, rel)}
-                    for rid, rel in group.items()]
+            rows = [relation_row(rid, rel) for rid, rel in group.items()]
             written = {r["id"] for r in self._write(*cypher.upsert_relations(rel_type, rows))}
             deferred.relations.update({k: v for k, v in group.items() if k not in written})
 
@@ -342,7 +332,7 @@ class Neo4jStore:
                           mentions=self._mentions(entity_id))
 
     def search(self, query: str, *, entity_type: str | None = None, limit: int = 20, offset: int = 0) -> list[SearchHit]:
-        needle = " ".join(query.strip().lower().split())
+        needle = normalise_query(query)
         if not needle:
             return []
         if _HAN_ONLY.match(needle):  # the CJK bigram index finds every name/alias containing a Han string
@@ -365,12 +355,37 @@ class Neo4jStore:
 
     def neighbours(self, entity_id: str, *, depth: int = 1, relation_types: list[str] | None = None,
                    entity_types: list[str] | None = None, limit: int = 200) -> Subgraph:
-        self._fresh_cache()
-        self._prefetch_levels(entity_id, depth + 1)
-        return self.walk.neighbours(entity_id, depth=depth, relation_types=relation_types,
-                                    entity_types=entity_types, limit=limit)
+        """One query (:func:`kg.store.cypher.neighbourhood`), the same walk as :meth:`GraphWalk.neighbours`."""
+        if limit < 1:
+            return Subgraph()
+        hops = min(max(depth, 0), cypher.MAX_DEPTH)
+        if relation_types is not None and not set(relation_types) & set(RELATION_TYPES):
+            hops = 0  # no known type to cross: the start alone
+        rows = self._read(*cypher.neighbourhood(entity_id, hops, relation_types, entity_types, limit))
+        if not rows:
+            return Subgraph()
+        nodes = sorted((node_view(n) for n in rows[0]["nodes"]), key=lambda n: n.id)
+        edges = sorted((edge_view(e) for e in rows[0]["edges"]), key=lambda e: e.id)
+        return Subgraph(nodes=nodes, edges=edges)
 
     def paths(self, source: str, target: str, *, k: int = 3, max_hops: int = 4) -> list[PathView]:
+        """All shortest paths in one query (``allShortestPaths``); only when they are fewer than ``k`` and longer
+        ones may exist, the bounded breadth-first walk of :class:`GraphWalk` (one query per hop) adds them."""
+        if k < 1 or max_hops < 1 or source == target or max_hops > cypher.MAX_DEPTH:
+            self._fresh_cache()
+            return self.walk.paths(source, target, k=k, max_hops=max_hops)
+        found: dict[tuple[str, ...], PathView] = {}
+        for row in self._read(*cypher.shortest_paths(source, target, max_hops)):
+            nodes, edges = [node_view(n) for n in row["nodes"]], [edge_view(e) for e in row["edges"]]
+            key = tuple(n.id for n in nodes)
+            old = found.get(key)
+            if old is not None:  # parallel relations: keep the smallest id between each pair
+                edges = [min(a, b, key=lambda e: e.id) for a, b in zip(old.edges, edges, strict=True)]
+            found[key] = PathView(nodes=nodes, edges=edges)
+        if found and (len(found) >= k or len(next(iter(found))) - 1 >= max_hops):
+            return [found[key] for key in sorted(found)[:k]]
+        if not found:
+            return []
         self._fresh_cache()
         self._prefetch_levels(target, max_hops)
         return self.walk.paths(source, target, k=k, max_hops=max_hops)

@@ -1,0 +1,213 @@
+"""Scaling benchmark: corpus size × worker processes → wall time, characters/s and peak memory per stage.
+
+    python -m benchmarks.scale_bench --sizes 1000000 10000000 50000000 --workers 1 2
+
+Corpora are generated from ``../shared/data`` by :mod:`benchmarks.corpus` into a temporary folder
+(deleted afterwards, never committed). Each (size, workers) configuration runs in a fresh Python
+subprocess, so its peak memory is its own. Stages, timed separately:
+
+* ``extraction``: files → :class:`~kg.extract.ExtractedDocument` (normalisation, NER, relations),
+  in-process for 1 worker, on a process pool otherwise (:func:`kg.parallel.extract_outcomes_parallel`);
+* ``resolution``: the single cross-document pass (:func:`kg.extract.resolve`) → records;
+* ``load``: records → the embedded Oxigraph store (:func:`kg.loading.load_records`).
+
+Memory: ``peak_rss_mb`` is the coordinating process's resident set, ``peak_workers_rss_mb`` the sum
+over its worker processes (shared copy-on-write pages count once per process, so it is an upper
+bound), both sampled every 0.1 s during the stage; ``max_rss_mb`` is ``getrusage`` (self and the
+largest child) at the end. Results go to ``benchmarks/results/scale.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psutil
+from pydantic import BaseModel, ConfigDict
+
+RESULTS = Path(__file__).parent / "results"
+SAMPLE_S = 0.1
+
+
+class StageResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    seconds: float
+    chars_per_s: float
+    peak_rss_mb: float
+    peak_workers_rss_mb: float
+
+
+class RunResult(BaseModel):
+    """One configuration: corpus size × worker processes."""
+
+    model_config = ConfigDict(extra="forbid")
+    size: int
+    chars: int
+    documents: int
+    workers: int
+    seconds: float
+    chars_per_s: float
+    stages: dict[str, StageResult]
+    records: dict[str, int]
+    store_counts: dict[str, int]
+    max_rss_mb: float
+    max_child_rss_mb: float
+    load_average: tuple[float, float, float]
+    """1-, 5- and 15-minute load average when the configuration ended (the machine may be shared)."""
+
+
+class Report(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    machine: str
+    cpus: int
+    python: str
+    command: str
+    runs: list[RunResult]
+
+
+class MemorySampler:
+    """Peak resident memory of this process and of the sum of its descendants, between start and stop."""
+
+    def __init__(self) -> None:
+        self.me = psutil.Process()
+        self.peak_self = 0
+        self.peak_children = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        self.peak_self = max(self.peak_self, self.me.memory_info().rss)
+        total = 0
+        for child in self.me.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except psutil.Error:
+                continue
+        self.peak_children = max(self.peak_children, total)
+
+    def _run(self) -> None:
+        while not self._stop.wait(SAMPLE_S):
+            self._sample()
+
+    def __enter__(self) -> MemorySampler:
+        self._sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+
+@contextmanager
+def stage(name: str, chars: int, out: dict[str, StageResult]) -> Iterator[None]:
+    start = time.perf_counter()
+    with MemorySampler() as mem:
+        yield
+    seconds = time.perf_counter() - start
+    out[name] = StageResult(seconds=round(seconds, 3), chars_per_s=round(chars / seconds),
+                            peak_rss_mb=round(mem.peak_self / 2**20, 1),
+                            peak_workers_rss_mb=round(mem.peak_children / 2**20, 1))
+
+
+def run_one(corpus: Path, size: int, workers: int) -> RunResult:
+    """Measure one configuration in this process (call it in a fresh subprocess)."""
+    from kg.documents import DocumentError, iter_documents
+    from kg.extract import ExtractedDocument, extract_document, resolve
+    from kg.loading import load_records
+    from kg.parallel import extract_outcomes_parallel
+    from kg.store.rdf_store import OxigraphStore
+
+    files = sorted(p for p in corpus.iterdir() if p.is_file())
+    chars = sum(len(p.read_text(encoding="utf-8")) for p in files)
+    stages: dict[str, StageResult] = {}
+    extracted: list[ExtractedDocument] = []
+    with stage("extraction", chars, stages):
+        if workers <= 1:
+            extracted = [extract_document(raw) for raw in iter_documents(files) if not isinstance(raw, DocumentError)]
+        else:
+            outcomes = extract_outcomes_parallel(files, workers=workers)
+            extracted = [o for o in outcomes if not isinstance(o, DocumentError)]
+    if len(extracted) != len(files):
+        raise SystemExit(f"{len(files) - len(extracted)} corpus file(s) could not be read; regenerate the corpus")
+    with stage("resolution", chars, stages):
+        records = list(resolve(extracted))
+    del extracted
+    counts: dict[str, int] = {}
+    for rec in records:
+        counts[rec.record] = counts.get(rec.record, 0) + 1
+    with tempfile.TemporaryDirectory(prefix="kg-scale-store-") as tmp:
+        store = OxigraphStore(Path(tmp) / "oxigraph")
+        try:
+            with stage("load", chars, stages):
+                load_records(records, [store], progress=False)
+            store_counts = store.counts()
+        finally:
+            store.close()
+    seconds = sum(s.seconds for s in stages.values())
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return RunResult(size=size, chars=chars, documents=len(files), workers=workers, seconds=round(seconds, 3),
+                     chars_per_s=round(chars / seconds), stages=stages, records=counts, store_counts=store_counts,
+                     max_rss_mb=round(own, 1), max_child_rss_mb=round(child, 1), load_average=os.getloadavg())
+
+
+def run_in_subprocess(corpus: Path, size: int, workers: int) -> RunResult:
+    root = Path(__file__).resolve().parents[1]
+    cmd = [sys.executable, "-m", "benchmarks.scale_bench", "--child", str(corpus), "--size", str(size),
+           "--workers", str(workers)]
+    done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"configuration size={size} workers={workers} failed:\n{done.stderr.strip()[-2000:]}")
+    return RunResult.model_validate_json(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000, 50_000_000],
+                    help="corpus sizes in characters")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker process counts")
+    ap.add_argument("--out", type=Path, default=RESULTS / "scale.json")
+    ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--size", type=int, default=0, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(run_one(args.child, args.size, args.workers[0]).model_dump_json())
+        return
+
+    from benchmarks.corpus import write_corpus
+
+    runs: list[RunResult] = []
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory(prefix="kg-scale-corpus-") as tmp:
+            docs, chars = write_corpus(Path(tmp), size)
+            print(f"corpus: {docs} documents, {chars:,} characters", file=sys.stderr)
+            for workers in args.workers:
+                result = run_in_subprocess(Path(tmp), size, workers)
+                runs.append(result)
+                print(f"size={size:,} workers={workers}: {result.seconds:.1f} s, {result.chars_per_s:,.0f} chars/s, "
+                      + ", ".join(f"{k} {v.seconds:.1f} s / {v.peak_rss_mb:.0f}+{v.peak_workers_rss_mb:.0f} MB"
+                                  for k, v in result.stages.items())
+                      + f"; load average {result.load_average[0]:.2f}", file=sys.stderr)
+    report = Report(machine=f"{platform.processor() or platform.machine()}, {platform.system()}",
+                    cpus=os.cpu_count() or 1, python=platform.python_version(),
+                    command="python -m benchmarks.scale_bench " + " ".join(sys.argv[1:]), runs=runs)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
