@@ -11,6 +11,11 @@ subprocess, so its peak memory is its own. Stages, timed separately:
 * ``resolution``: the single cross-document pass (:func:`kg.extract.resolve`) → records;
 * ``load``: records → the embedded Oxigraph store (:func:`kg.loading.load_records`).
 
+A second fresh subprocess per configuration measures the production path as ``streaming``
+(extraction streamed into resolution, records loaded in batches, as ``kg build`` does); skip it
+with ``--no-streaming``. ``cpu_seconds`` (user + system, workers included) is robust to a busy
+machine, wall time is not: the 1-, 5- and 15-minute load average is recorded with each run.
+
 Memory: ``peak_rss_mb`` is the coordinating process's resident set, ``peak_workers_rss_mb`` the sum
 over its worker processes (shared copy-on-write pages count once per process, so it is an upper
 bound), both sampled every 0.1 s during the stage; ``max_rss_mb`` is ``getrusage`` (self and the
@@ -20,7 +25,6 @@ largest child) at the end. Results go to ``benchmarks/results/scale.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import resource
@@ -32,6 +36,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Self
 
 import psutil
 from pydantic import BaseModel, ConfigDict
@@ -44,6 +49,8 @@ class StageResult(BaseModel):
     model_config = ConfigDict(extra="forbid")
     seconds: float
     chars_per_s: float
+    cpu_seconds: float
+    """User + system time of this process and of its finished worker processes."""
     peak_rss_mb: float
     peak_workers_rss_mb: float
 
@@ -63,6 +70,9 @@ class RunResult(BaseModel):
     store_counts: dict[str, int]
     max_rss_mb: float
     max_child_rss_mb: float
+    streaming: StageResult | None = None
+    """The production path (what ``kg build`` does: extraction streamed into resolution, then the
+    load), measured in its own fresh subprocess."""
     load_average: tuple[float, float, float]
     """1-, 5- and 15-minute load average when the configuration ended (the machine may be shared)."""
 
@@ -100,7 +110,7 @@ class MemorySampler:
         while not self._stop.wait(SAMPLE_S):
             self._sample()
 
-    def __enter__(self) -> MemorySampler:
+    def __enter__(self) -> Self:
         self._sample()
         self._thread.start()
         return self
@@ -111,15 +121,41 @@ class MemorySampler:
         self._sample()
 
 
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 @contextmanager
 def stage(name: str, chars: int, out: dict[str, StageResult]) -> Iterator[None]:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     with MemorySampler() as mem:
         yield
     seconds = time.perf_counter() - start
     out[name] = StageResult(seconds=round(seconds, 3), chars_per_s=round(chars / seconds),
-                            peak_rss_mb=round(mem.peak_self / 2**20, 1),
+                            cpu_seconds=round(_cpu() - cpu, 2), peak_rss_mb=round(mem.peak_self / 2**20, 1),
                             peak_workers_rss_mb=round(mem.peak_children / 2**20, 1))
+
+
+def run_streaming(corpus: Path, workers: int) -> StageResult:
+    """``kg build`` without the command line: records stream from extraction into the store."""
+    from kg.extract import extract_paths
+    from kg.loading import load_records
+    from kg.parallel import extract_paths_parallel
+    from kg.store.rdf_store import OxigraphStore
+
+    files = sorted(p for p in corpus.iterdir() if p.is_file())
+    chars = sum(len(p.read_text(encoding="utf-8")) for p in files)
+    out: dict[str, StageResult] = {}
+    with tempfile.TemporaryDirectory(prefix="kg-scale-store-") as tmp:
+        store = OxigraphStore(Path(tmp) / "oxigraph")
+        try:
+            with stage("streaming", chars, out):
+                records = extract_paths(files) if workers <= 1 else extract_paths_parallel(files, workers=workers)
+                load_records(records, [store], progress=False)
+        finally:
+            store.close()
+    return out["streaming"]
 
 
 def run_one(corpus: Path, size: int, workers: int) -> RunResult:
@@ -164,14 +200,24 @@ def run_one(corpus: Path, size: int, workers: int) -> RunResult:
                      max_rss_mb=round(own, 1), max_child_rss_mb=round(child, 1), load_average=os.getloadavg())
 
 
-def run_in_subprocess(corpus: Path, size: int, workers: int) -> RunResult:
+def _child(corpus: Path, size: int, workers: int, mode: str) -> str:
     root = Path(__file__).resolve().parents[1]
     cmd = [sys.executable, "-m", "benchmarks.scale_bench", "--child", str(corpus), "--size", str(size),
-           "--workers", str(workers)]
+           "--workers", str(workers), "--mode", mode]
     done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise SystemExit(f"configuration size={size} workers={workers} failed:\n{done.stderr.strip()[-2000:]}")
-    return RunResult.model_validate_json(done.stdout.strip().splitlines()[-1])
+        raise SystemExit(f"configuration size={size} workers={workers} ({mode}) failed:\n"
+                         f"{done.stderr.strip()[-2000:]}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+def run_in_subprocess(corpus: Path, size: int, workers: int, streaming: bool) -> RunResult:
+    """The staged measurement, then (optionally) the streaming one, each in a fresh interpreter."""
+    result = RunResult.model_validate_json(_child(corpus, size, workers, "stages"))
+    if streaming:
+        result.streaming = StageResult.model_validate_json(_child(corpus, size, workers, "streaming"))
+        result.load_average = os.getloadavg()
+    return result
 
 
 def main() -> None:
@@ -180,11 +226,17 @@ def main() -> None:
                     help="corpus sizes in characters")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker process counts")
     ap.add_argument("--out", type=Path, default=RESULTS / "scale.json")
+    ap.add_argument("--no-streaming", action="store_true",
+                    help="skip the second, end-to-end streaming measurement of each configuration")
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--size", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--mode", choices=["stages", "streaming"], default="stages", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(run_one(args.child, args.size, args.workers[0]).model_dump_json())
+        if args.mode == "streaming":
+            print(run_streaming(args.child, args.workers[0]).model_dump_json())
+        else:
+            print(run_one(args.child, args.size, args.workers[0]).model_dump_json())
         return
 
     from benchmarks.corpus import write_corpus
@@ -195,11 +247,13 @@ def main() -> None:
             docs, chars = write_corpus(Path(tmp), size)
             print(f"corpus: {docs} documents, {chars:,} characters", file=sys.stderr)
             for workers in args.workers:
-                result = run_in_subprocess(Path(tmp), size, workers)
+                result = run_in_subprocess(Path(tmp), size, workers, not args.no_streaming)
                 runs.append(result)
                 print(f"size={size:,} workers={workers}: {result.seconds:.1f} s, {result.chars_per_s:,.0f} chars/s, "
                       + ", ".join(f"{k} {v.seconds:.1f} s / {v.peak_rss_mb:.0f}+{v.peak_workers_rss_mb:.0f} MB"
                                   for k, v in result.stages.items())
+                      + (f"; streaming {result.streaming.seconds:.1f} s / {result.streaming.peak_rss_mb:.0f}"
+                         f"+{result.streaming.peak_workers_rss_mb:.0f} MB" if result.streaming else "")
                       + f"; load average {result.load_average[0]:.2f}", file=sys.stderr)
     report = Report(machine=f"{platform.processor() or platform.machine()}, {platform.system()}",
                     cpus=os.cpu_count() or 1, python=platform.python_version(),

@@ -176,8 +176,8 @@ class MergeComponent:
             found = [c for c in found if not (c.component == "rules.org" and any(
                 o.start < c.end and c.start < o.end and o.end - o.start >= c.end - c.start
                 and not (c.start <= o.start and o.end <= c.end) for o in statistical_orgs))]
-        chosen = [c for c in select(found, len(doc)) if c.label != "PERSON" or c.end - c.start >= 2
-                  or _addressed(doc.text, c.end)]
+        found = [c for c in found if c.label != "PERSON" or c.end - c.start >= 2 or _addressed(doc.text, c.end)]
+        chosen = select(found, len(doc))
         persons = [(c.start, c.end) for c in chosen if c.label == "PERSON"]
         extra = extend_person_lists(doc.text, persons)
         if extra:

@@ -203,7 +203,9 @@ _NAME_STOP_WORDS = ("主持", "出席", "参加", "陪同", "带队", "率队", 
 _KIN_BEFORE = re.compile(
     r"(?:父亲|母亲|之父|之母|之子|之女|之妻|妻子|夫人|丈夫|儿子|女儿|长子|次子|三子|四子|幼子|长女|次女|三女|幼女|"
     r"哥哥|姐姐|弟弟|妹妹|大哥|二哥|大姐|二姐|祖父|祖母|曾祖父|曾祖母|外祖父|外祖母|先祖|始祖|叫|名叫|原名|又名|学名|"
-    r"乳名|小名|曾用名|别名|本名)"
+    r"乳名|小名|曾用名|别名|本名|表弟|表兄|表哥|表姐|表妹|堂弟|堂兄|堂哥|堂姐|堂妹|舅父|舅舅|姑父|姑母|叔父|叔叔|伯父|伯母|"
+    r"婶婶|岳父|岳母|继母|继父|养父|养母|孙子|孙女|外孙|侄子|侄女|外甥|儿媳|女婿|兄长|长兄|胞弟|胞兄|高祖|远祖|世孙|"
+    r"老大|老二|老三|老四|老五|小妹|小弟|三弟|四弟|三妹|二妹|长孙|次孙)"
 )
 _KIN_END = re.compile(r"(?:母亲|祖母|曾祖母|外祖母|继母|生母|嫡母|庶母|妻|娶|配|继配|夫人|之母|之妻)$")
 _SHORT_KIN = re.compile(r"(?:(?<=[，、；。与及其,\n])|^)(?:父|母|兄|弟|姊|妹|姐|子|女|妻|夫|孙|侄)")
@@ -252,18 +254,21 @@ def find_persons(text: str, titles: list[Candidate]) -> list[Candidate]:
     for m in _WOMAN_SHI.finditer(text):
         pre = m.group(1)
         # take the longest tail of the prefix made of surnames: 邓淡氏, 淡氏, 欧阳氏
+        common = lexicon.common_surnames()
         for k in range(len(pre), 0, -1):
             tail = pre[-k:]
-            if all(ch in sn for ch in tail) or tail in sn:
+            # 邓淡氏 (husband's and own surname), 欧阳氏; one character may be any surname
+            if tail in sn or (k > 1 and all(ch in common for ch in tail)) or (k == 1 and tail in sn):
                 start = m.end(1) - k
                 if start > 0 and text[start - 1] in "姓某":
                     break
-                out.append(Candidate(start, m.end(), "PERSON", p + 2, "rules.person"))
+                out.append(Candidate(start, m.end(), "PERSON", PRIORITY["crf"] + 2, "rules.person"))
                 break
         else:
             # a rare surname is still a woman's name right after a kin word: 母亲淡氏, 娶戴氏
-            if _KIN_END.search(text, 0, m.end(1) - 1) and m.end(1) - 1 == _KIN_END.search(text, 0, m.end(1) - 1).end():  # type: ignore[union-attr]
-                out.append(Candidate(m.end(1) - 1, m.end(), "PERSON", p + 2, "rules.person"))
+            kin = _KIN_END.search(text, 0, m.end(1) - 1)
+            if kin is not None and kin.end() == m.end(1) - 1:
+                out.append(Candidate(m.end(1) - 1, m.end(), "PERSON", PRIORITY["crf"] + 2, "rules.person"))
     for m in _PLACEHOLDER.finditer(text):
         s = m.start()
         if s >= 2 and text[s - 2:s] in sn:

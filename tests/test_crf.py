@@ -12,12 +12,13 @@ from ner.crf import (
     DEFAULT_MODEL,
     CrfTagger,
     ModelMeta,
+    lexicon_path_for,
     meta_path_for,
     sentence_chunks,
     spans_to_tags,
     tags_to_spans,
 )
-from ner.features import FeatureExtractor, char_class, surnames
+from ner.features import EntityLexicon, FeatureExtractor, char_class, surnames
 from ner.train import train_model
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ner"
@@ -138,3 +139,35 @@ def test_features_shape_and_lexicon_flags() -> None:
     assert {"邓", "王", "李"} <= single and {"欧阳", "诸葛", "司马"} <= compound
     with pytest.raises(ValueError, match="radius"):
         FeatureExtractor(radius=9)
+
+
+def test_entity_lexicon_matching_and_jackknife() -> None:
+    sentences = [
+        ("邓小平在北京", [(0, 3, "PERSON"), (4, 6, "PLACE")]),
+        ("北京大学", [(0, 4, "ORG")]),
+        ("李鹏到北京", [(0, 2, "PERSON"), (3, 5, "PLACE")]),
+    ]
+    full, folds = EntityLexicon.from_sentences(sentences, folds=3)
+    assert set(full.entries) == {"邓小平", "北京", "北京大学", "李鹏"}
+    assert full.match_tags("北京大学的邓小平") == ["OBB", "OEI", "OOI", "OOE", "OOO", "BOO", "IOO", "EOO"]
+    # fold 1 holds sentence 1 only, so its lexicon lacks 北京大学 but keeps 北京 (seen in folds 0 and 2)
+    assert "北京大学" not in folds[1].entries and "北京" in folds[1].entries
+    assert "北京" in folds[0].entries and "邓小平" not in folds[0].entries
+    restored = EntityLexicon.from_text(full.to_text())
+    assert restored.entries == full.entries
+    assert full.match_tags("") == [] and full.match_tags("无") == ["OOO"]
+
+
+def test_train_with_entity_lexicon_round_trip(tmp_path: Path) -> None:
+    sentences = [(text, spans) for text, spans in read_corpus(FIXTURES / "msra_tab.bio")]
+    meta = ModelMeta(c1=0.0, c2=0.01, max_iterations=50, entity_lexicon=True, lexicon_folds=2)
+    out, _ = train_model(sentences * 4, tmp_path / "lex.crfsuite", meta, verbose=False)
+    assert lexicon_path_for(out).is_file()
+    tagger = CrfTagger.load(out)
+    assert tagger.extractor.entity_lexicon is not None
+    assert {"邓小平", "四川省", "北京"} <= set(tagger.extractor.entity_lexicon.entries)
+    assert "眉山市委党史研究室" not in tagger.extractor.entity_lexicon.entries  # longer than max_len 8
+    assert any(feature.startswith("X=") for feature in tagger.extractor.extract("邓小平")[0])
+    lexicon_path_for(out).unlink()
+    with pytest.raises(FileNotFoundError, match="lexicon"):
+        CrfTagger.load(out)

@@ -127,11 +127,11 @@ def test_local_dask_cluster_gives_the_single_process_records(inputs: list[Path],
 def test_documents_on_different_workers_resolve_to_one_entity(inputs: list[Path], single: Run) -> None:
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    cluster_kw = {"n_workers": 2, "threads_per_worker": 1, "processes": True, "dashboard_address": None}
+    with LocalCluster(**cluster_kw) as cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
         run = collect(lambda on_error: extract_paths_dask(inputs, address=cluster.scheduler_address,
                                                            workers=2, on_error=on_error))
-        executed = client.run(lambda dask_worker: dask_worker.state.executed_count)  # type: ignore[no-untyped-call]
+        executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
     assert len(executed) == 2 and all(n > 0 for n in executed.values()), executed
     assert sum(executed.values()) >= 15
     check_run(run, single)

@@ -35,12 +35,12 @@ def merge_relations(old: RelationRecord, new: RelationRecord) -> RelationRecord:
 
 
 def entity_record(node: NodeView) -> EntityRecord:
-    return EntityRecord(id=node.id, type=node.type, name=node.name,  # type: ignore[arg-type]
+    return EntityRecord(id=node.id, type=node.type, name=node.name,
                         aliases=node.aliases, properties=node.properties)
 
 
 def relation_record(edge: EdgeView) -> RelationRecord:
-    return RelationRecord(type=edge.type, source=edge.source, target=edge.target,  # type: ignore[arg-type]
+    return RelationRecord(type=edge.type, source=edge.source, target=edge.target,
                           properties=edge.properties, evidence=edge.evidence,
                           confidence=edge.confidence, component=edge.component)
 
@@ -98,8 +98,33 @@ class GraphWalk:
     """Neighbourhoods, paths and events over an adjacency function (store-agnostic, deterministic)."""
 
     def __init__(self, adjacent: Callable[[str], list[EdgeView]], node: Callable[[str], NodeView | None]) -> None:
-        self.adjacent = adjacent
-        self.node = node
+        self._adjacent_source = adjacent
+        self._node_source = node
+
+    @property
+    def adjacent(self) -> Callable[[str], list[EdgeView]]:
+        return self._adjacent_source
+
+    @property
+    def node(self) -> Callable[[str], NodeView | None]:
+        return self._node_source
+
+    def memoised(self) -> GraphWalk:
+        """A walk that asks the store once per entity (for one call: the store may change between calls)."""
+        adjacency: dict[str, list[EdgeView]] = {}
+        nodes: dict[str, NodeView | None] = {}
+
+        def adjacent(entity_id: str) -> list[EdgeView]:
+            if entity_id not in adjacency:
+                adjacency[entity_id] = self._adjacent_source(entity_id)
+            return adjacency[entity_id]
+
+        def node(entity_id: str) -> NodeView | None:
+            if entity_id not in nodes:
+                nodes[entity_id] = self._node_source(entity_id)
+            return nodes[entity_id]
+
+        return GraphWalk(adjacent, node)
 
     def neighbours(self, entity_id: str, *, depth: int, relation_types: list[str] | None,
                    entity_types: list[str] | None, limit: int) -> Subgraph:

@@ -21,7 +21,8 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kg.ids import mention_id, record_relation_id
 from kg.models import EntityRecord, Evidence, MentionRecord, Record, RelationRecord
-from kg.rdf_export import XSD_STRING, Lit, Obj, TripleMaker
+from kg.pinyin import name_pinyin
+from kg.rdf_export import XSD_STRING, Lit, Obj, TripleMaker, nt_line
 from kg.settings import get_settings
 from kg.store.base import (
     EdgeView,
@@ -40,10 +41,11 @@ from kg.store.common import (
     entity_record,
     merge_entities,
     merge_relations,
-    rank_match,
+    normalise_query,
     relation_record,
     sentence_around,
 )
+from kg.store.label_index import LabelIndex, entry
 from ontology.namespace import (
     CLASS_ENTITY,
     ENTITY_CLASS,
@@ -89,6 +91,7 @@ def _iri(value: str) -> ox.NamedNode:
     return ox.NamedNode(value)
 
 
+@lru_cache(maxsize=65536)
 def _ox_object(obj: Obj) -> ox.NamedNode | ox.Literal:
     if isinstance(obj, Lit):
         return ox.Literal(obj.lexical) if obj.datatype == XSD_STRING else ox.Literal(obj.lexical, datatype=_iri(obj.datatype))
@@ -116,6 +119,7 @@ class OxigraphStore:
             self._store = ox.Store(str(self.path))
             self._ensure_ontology()
         self._texts: dict[str, str | None] = {}
+        self._labels: LabelIndex | None = None
         self.walk = GraphWalk(self._adjacent_edges, self._node_by_id)
 
     @property
@@ -158,6 +162,7 @@ class OxigraphStore:
         entities: dict[str, EntityRecord] = {}
         relations: dict[str, RelationRecord] = {}
         add: list[ox.Quad] = []
+        lines: list[str] = []
         for rec in batch:
             if isinstance(rec, EntityRecord):
                 entities[rec.id] = merge_entities(entities[rec.id], rec) if rec.id in entities else rec
@@ -168,7 +173,7 @@ class OxigraphStore:
                 stats.relations += 1
             elif isinstance(rec, MentionRecord):
                 stats.mentions += 1
-                self._sync([_iri(iri_for(mention_id(rec.doc, rec.start, rec.end)))], maker.mention(rec), add)
+                self._sync([_iri(iri_for(mention_id(rec.doc, rec.start, rec.end)))], maker.mention(rec), add, lines)
             else:
                 docs.add(rec.id)
                 for prop in ("path", "date", "sha256", "chars", "title"):
@@ -180,22 +185,38 @@ class OxigraphStore:
             old = self._node(iri, existing) if existing else None
             if old is not None:
                 ent = merge_entities(entity_record(old), ent)
-            self._sync([iri], maker.entity(ent), add, {iri: existing})
+            self._sync([iri], maker.entity(ent), add, lines, {iri: existing})
+            if self._labels is not None:
+                self._labels.put(entry(ent.id, ent.type, ent.name, ent.aliases, name_pinyin(ent.name)))
         for rid, rel in relations.items():
             iri = _iri(iri_for(rid))
             existing = self._quads(iri, None, None)
             old_edge = self._edge(iri, existing) if existing else None
             if old_edge is not None:
                 rel = merge_relations(relation_record(old_edge), rel)
-            self._sync([iri, _iri(str(iri_for(rid)) + "/time")], maker.relation(rel), add, {iri: existing})
+            self._sync([iri, _iri(str(iri_for(rid)) + "/time")], maker.relation(rel), add, lines, {iri: existing})
         if len(add) >= BULK_MIN_QUADS:
             self.store.bulk_extend(add)
         elif add:
             self.store.extend(add)
+        if lines:  # new subjects: N-Triples text, parsed by Oxigraph itself (much cheaper than Quad objects)
+            data = "".join(lines).encode("utf-8")
+            if len(lines) >= BULK_MIN_QUADS:
+                self.store.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES)
+            else:
+                self.store.load(input=data, format=ox.RdfFormat.N_TRIPLES)
 
     def _sync(self, owned: list[ox.NamedNode], triples: Iterable[tuple[str, str, Obj]], add: list[ox.Quad],
-              known: dict[ox.NamedNode, list[Any]] | None = None) -> None:
-        """Make the stored triples of the ``owned`` subjects exactly ``triples``' ones; queue the rest to add."""
+              lines: list[str], known: dict[ox.NamedNode, list[Any]] | None = None) -> None:
+        """Make the stored triples of the ``owned`` subjects exactly ``triples``' ones; queue the rest to add
+        (as N-Triples ``lines`` when none of the owned subjects is stored yet, the common case of a first load)."""
+        stored = {s: (known or {}).get(s) for s in owned}
+        for subject, quads in stored.items():
+            if quads is None:
+                stored[subject] = self._quads(subject, None, None)
+        if not any(stored.values()):
+            lines.extend(nt_line(t) for t in triples)
+            return
         wanted: dict[ox.NamedNode, set[ox.Quad]] = {subject: set() for subject in owned}
         for triple in triples:
             quad = _quad(triple)
@@ -204,8 +225,7 @@ class OxigraphStore:
             else:
                 add.append(quad)
         for subject, want in wanted.items():
-            stored = (known or {}).get(subject)
-            have = set(stored if stored is not None else self._quads(subject, None, None))
+            have = set(stored[subject] or ())
             for quad in have - want:
                 self.store.remove(quad)
             add.extend(want - have)
@@ -228,6 +248,7 @@ class OxigraphStore:
     def clear(self) -> None:
         self.store.clear()
         self._texts.clear()
+        self._labels = None
         self._ensure_ontology()
 
     def close(self) -> None:
@@ -291,9 +312,9 @@ class OxigraphStore:
         return EdgeView(evidence=evidence, **fields)
 
     def _evidence(self, node: ox.NamedNode) -> Evidence:
-        doc, start, end = self._one(node, K["doc"]), self._one(node, K["start"]), self._one(node, K["end"])
-        return Evidence(doc=record_id_for(doc or ""), start=int(start or 0), end=int(end or 0),
-                        sentence=self._one(node, K["sentence"]))
+        values = {q.predicate: q.object.value for q in self._quads(node, None, None)}
+        return Evidence(doc=record_id_for(values.get(K["doc"], "")), start=int(values.get(K["start"], 0)),
+                        end=int(values.get(K["end"], 0)), sentence=values.get(K["sentence"]))
 
     def _adjacent_edges(self, entity_id: str) -> list[EdgeView]:
         iri = _nn(iri_for(entity_id))
@@ -345,37 +366,47 @@ class OxigraphStore:
         return EntityView(**node.model_dump(), relations=relations, neighbours=neighbours, mentions=self._mentions(iri))
 
     def search(self, query: str, *, entity_type: str | None = None, limit: int = 20, offset: int = 0) -> list[SearchHit]:
-        needle = " ".join(query.strip().lower().split())
+        """Through the label index (:mod:`kg.store.label_index`), built from the store on the first search."""
+        needle = normalise_query(query)
         if not needle:
             return []
-        classes = [ENTITY_CLASS[entity_type]] if entity_type else list(ENTITY_CLASS.values())
-        values = " ".join(f"<{c}>" for c in classes)
-        rows = self._select(
-            f"SELECT ?e ?p ?label WHERE {{ VALUES ?p {{ kg:name kg:alias kg:pinyin }} VALUES ?c {{ {values} }} "
-            f"?e a ?c ; ?p ?label . FILTER(CONTAINS(LCASE(STR(?label)), {ox.Literal(needle)})) }}"
-        )
-        found: dict[str, list[tuple[str, str]]] = {}
-        for row in rows:
-            found.setdefault(row["e"].value, []).append((row["p"].value.rsplit("#", 1)[1], row["label"].value))
         hits = []
-        for iri, labels in found.items():
-            node = self._node(ox.NamedNode(iri))
+        for found in self.labels().search(needle, entity_type)[offset:offset + limit]:
+            node = self._node_by_id(found.entity_id)
             if node is not None:
-                rank, matched = rank_match(needle, labels)
-                hits.append((rank, node.name, node.id, SearchHit(entity=node, score=SCORES[rank], matched=matched)))
-        hits.sort(key=lambda h: (h[0], h[1], h[2]))
-        return [h[3] for h in hits[offset:offset + limit]]
+                hits.append(SearchHit(entity=node, score=SCORES[found.rank], matched=found.matched))
+        return hits
+
+    def labels(self) -> LabelIndex:
+        """The label index, read from the store when first needed (kept current by ``load``)."""
+        if self._labels is None:
+            self._labels = self._read_labels()
+        return self._labels
+
+    def _read_labels(self) -> LabelIndex:
+        types: dict[str, str] = {}
+        for cls, entity_type in CLASS_OF.items():
+            for q in self._quads(None, RDF_TYPE, cls):
+                types[q.subject.value] = entity_type
+        names = {q.subject.value: q.object.value for q in self._quads(None, K["name"], None)}
+        extra: dict[str, dict[str, list[str]]] = {"alias": {}, "pinyin": {}}
+        for kind, values in extra.items():
+            for q in self._quads(None, K[kind], None):
+                values.setdefault(q.subject.value, []).append(q.object.value)
+        return LabelIndex(entry(record_id_for(iri), types[iri], name, extra["alias"].get(iri, ()),
+                                sorted(extra["pinyin"].get(iri, ())))
+                          for iri, name in names.items() if iri in types)
 
     def neighbours(self, entity_id: str, *, depth: int = 1, relation_types: list[str] | None = None,
                    entity_types: list[str] | None = None, limit: int = 200) -> Subgraph:
-        return self.walk.neighbours(entity_id, depth=depth, relation_types=relation_types,
+        return self.walk.memoised().neighbours(entity_id, depth=depth, relation_types=relation_types,
                                     entity_types=entity_types, limit=limit)
 
     def paths(self, source: str, target: str, *, k: int = 3, max_hops: int = 4) -> list[PathView]:
-        return self.walk.paths(source, target, k=k, max_hops=max_hops)
+        return self.walk.memoised().paths(source, target, k=k, max_hops=max_hops)
 
     def events(self, entity_id: str) -> list[EventView]:
-        return self.walk.events(entity_id)
+        return self.walk.memoised().events(entity_id)
 
     def all_entities(self) -> Iterator[NodeView]:
         values = " ".join(f"<{c}>" for c in ENTITY_CLASS.values())
