@@ -67,6 +67,9 @@ class RunResult(BaseModel):
     chars_per_s: float
     stages: dict[str, StageResult]
     records: dict[str, int]
+    extracted_json_mb: float = 0.0
+    """Size of the extracted documents as JSON (what the extraction cache stores, and the order of
+    magnitude of what the coordinator holds between extraction and resolution)."""
     store_counts: dict[str, int]
     max_rss_mb: float
     max_child_rss_mb: float
@@ -178,6 +181,7 @@ def run_one(corpus: Path, size: int, workers: int) -> RunResult:
             extracted = [o for o in outcomes if not isinstance(o, DocumentError)]
     if len(extracted) != len(files):
         raise SystemExit(f"{len(files) - len(extracted)} corpus file(s) could not be read; regenerate the corpus")
+    extracted_json_mb = sum(len(e.model_dump_json()) for e in extracted) / 2**20
     with stage("resolution", chars, stages):
         records = list(resolve(extracted))
     del extracted
@@ -197,6 +201,7 @@ def run_one(corpus: Path, size: int, workers: int) -> RunResult:
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return RunResult(size=size, chars=chars, documents=len(files), workers=workers, seconds=round(seconds, 3),
                      chars_per_s=round(chars / seconds), stages=stages, records=counts, store_counts=store_counts,
+                     extracted_json_mb=round(extracted_json_mb, 1),
                      max_rss_mb=round(own, 1), max_child_rss_mb=round(child, 1), load_average=os.getloadavg())
 
 

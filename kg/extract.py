@@ -99,7 +99,7 @@ def extract_document(raw: RawDocument, *, doc_date: dt.date | None = None,
     date = doc_date or find_document_date(norm.simplified)
     doc_id = document_id(raw.text)
     spans = annotate(norm.simplified, doc_date=date)
-    mentions = [Span(start=s.start, end=s.end, type=s.type, text=norm.simplified[s.start:s.end],  # type: ignore[arg-type]
+    mentions = [Span(start=s.start, end=s.end, type=s.type, text=norm.simplified[s.start:s.end],
                      value=s.value) for s in spans]
     adoc = AnnotatedDoc(doc_id=doc_id, text=norm.simplified, mentions=mentions,
                         doc_date=date.isoformat() if date else None, raw_span=norm.raw_span)

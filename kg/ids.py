@@ -53,10 +53,17 @@ def relation_key(rel_type: str, properties: dict[str, object]) -> str:
 
 
 class _RelationLike(Protocol):
-    type: str
-    source: str
-    target: str
-    properties: dict[str, Any]
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def target(self) -> str: ...
+
+    @property
+    def properties(self) -> dict[str, Any]: ...
 
 
 def record_relation_id(rel: _RelationLike) -> str:

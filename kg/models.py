@@ -114,4 +114,4 @@ def parse_record(data: dict[str, Any]) -> Record:
         model = RelationRecord
     else:
         raise ValueError(f"unknown record kind {kind!r}; expected document, mention, entity or relation")
-    return model.model_validate(data)  # type: ignore[return-value]
+    return model.model_validate(data)

@@ -287,10 +287,10 @@ def normalise_format(fmt: str) -> str:
 
 def _store_records(store: GraphStore) -> Iterator[Record]:
     for node in store.all_entities():
-        yield EntityRecord(id=node.id, type=node.type, name=node.name,  # type: ignore[arg-type]
+        yield EntityRecord(id=node.id, type=node.type, name=node.name,
                            aliases=node.aliases, properties=node.properties)
     for edge in store.all_relations():
-        yield RelationRecord(type=edge.type, source=edge.source, target=edge.target,  # type: ignore[arg-type]
+        yield RelationRecord(type=edge.type, source=edge.source, target=edge.target,
                              properties=edge.properties, evidence=edge.evidence,
                              confidence=edge.confidence, component=edge.component)
 

@@ -68,7 +68,7 @@ class CharTokenizer:
         return self
 
 
-@registry.tokenizers("gazetteer.char_tokenizer.v1")
+@registry.tokenizers("gazetteer.char_tokenizer.v1")  # type: ignore[untyped-decorator]
 def create_char_tokenizer() -> Any:
     def make(nlp: Language) -> CharTokenizer:
         return CharTokenizer(nlp.vocab)

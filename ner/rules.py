@@ -292,10 +292,10 @@ def find_persons(text: str, titles: list[Candidate]) -> list[Candidate]:
             out.append(Candidate(m.end(), end, "PERSON", p, "rules.person"))
     for c in [c for c in out if text[c.end - 1] == "氏"]:
         pos = c.end
-        while (m := _SHI_LIST.match(text, pos)) is not None:
+        while (more := _SHI_LIST.match(text, pos)) is not None:
             # 娶张氏、淡氏、萧氏: once one woman is named 某氏, the list goes on
-            out.append(Candidate(m.start(1), m.end(1), "PERSON", p + 2, "rules.person"))
-            pos = m.end()
+            out.append(Candidate(more.start(1), more.end(1), "PERSON", PRIORITY["crf"] + 2, "rules.person"))
+            pos = more.end()
     for m in _COURTESY.finditer(text):
         end = _name_after(text, m.end(), need_surname=False, max_len=4)
         if end and (end >= len(text) or text[end] in "，,。；、"):

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,6 +128,9 @@ class DemoServer:
                                             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         finally:
             log.close()
+        # Reap the server as soon as it ends: a dead but unreaped child (a zombie) would make the Jupyter
+        # kernel wait at shutdown until it is killed, and then no atexit clean-up would run.
+        threading.Thread(target=self.process.wait, name=f"reap-kg-serve-{self.port}", daemon=True).start()
         atexit.register(self.stop)
         try:
             self._wait_healthy()

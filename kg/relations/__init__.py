@@ -10,7 +10,9 @@ from kg.relations.aliases import merge_aliases
 from kg.relations.builder import GraphBuilder
 from kg.relations.coref import Coref
 from kg.relations.events import extract_events
+from kg.relations.family import extract_family
 from kg.relations.kinship import extract_kinship
+from kg.relations.mentions import prepare_mentions
 from kg.relations.office import extract_offices
 from kg.relations.places import run as link_places
 from kg.relations.types import AnnotatedDoc, DocGraph, Span
@@ -19,11 +21,12 @@ __all__ = ["AnnotatedDoc", "DocGraph", "Span", "extract_relations"]
 
 
 def extract_relations(doc: AnnotatedDoc) -> DocGraph:
-    b = GraphBuilder(doc)
+    b = GraphBuilder(prepare_mentions(doc))
     merge_aliases(b)
     link_places(b)
     coref = Coref(b)
     extract_offices(b, coref)
     extract_kinship(b, coref)
+    extract_family(b, coref)
     extract_events(b, coref)
     return b.build()

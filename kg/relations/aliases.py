@@ -24,8 +24,10 @@ ALIAS_KINDS: dict[str, str] = {
     "亦即": "same_as",
 }
 _KEY = "|".join(sorted(ALIAS_KINDS, key=len, reverse=True))
-_GAP = re.compile(rf"^[，,、\s]*(?:又|亦|一|后)?(?:{_KEY})(?:为|是|叫)?$")
-_UNTAGGED = re.compile(rf"[，,]\s*(?:又|亦)?({_KEY})(?:为|是|叫)?([\u4e00-\u9fff]{{2,3}})(?=[，,。；;、）)\s]|$)")
+_PAREN = r"(?:[（(][^（）()]{0,30}[）)])?"
+_LATER = r"(?:又|亦|一|后来又|后来|后又|后|其后|再)"
+_GAP = re.compile(rf"^{_PAREN}[，,、\s]*{_LATER}?(?:{_KEY})(?:为|是|叫)?$")
+_UNTAGGED = re.compile(rf"[，,]\s*{_LATER}?({_KEY})(?:为|是|叫)?([\u4e00-\u9fff]{{2,3}})(?=[，,。；;、）)\s]|$)")
 
 
 def merge_aliases(b: GraphBuilder) -> None:
@@ -35,7 +37,8 @@ def merge_aliases(b: GraphBuilder) -> None:
 
 
 def _kind_of(gap: str) -> str:
-    core = gap.strip("，, 、\t").lstrip("又亦一后")
+    core = re.sub(rf"^{_PAREN}", "", gap).strip("，, 、\t")
+    core = re.sub(rf"^{_LATER}", "", core)
     core = core if core in ALIAS_KINDS else core.rstrip("为是叫")
     return ALIAS_KINDS.get(core, "other_name")
 

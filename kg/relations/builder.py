@@ -131,6 +131,10 @@ class GraphBuilder:
                                    sentence=sentence.text),
             confidence=confidence, component=component))
 
+    def related(self, rel_type: str) -> list[tuple[str, str]]:
+        """(source, target) root ids of the relations of ``rel_type`` recorded so far."""
+        return [(self.find(r.source), self.find(r.target)) for r in self._relations if r.type == rel_type]
+
     def candidates_of_type(self, mtype: str) -> list[str]:
         return sorted({self.find(k) for k, c in self._cands.items() if c.type == mtype and self.find(k) == k},
                       key=lambda k: int(k[1:]))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
+from kg.relations.aliases import ALIAS_KINDS
 from kg.relations.builder import GraphBuilder
 from kg.relations.sentences import Sentence
 from kg.relations.types import Span
@@ -20,6 +21,8 @@ from kg.relations.types import Span
 _LEAD = re.compile(r"^[\s，,、]*$")
 _PAIR_GLUE = frozenset({"与", "和", "同", "及"})
 _NARRATOR = re.compile(r"(?:我叫|我名叫|我是|笔者|本人)$")
+_NARRATOR_ALIAS = re.compile(r"我(?:的)?(原名|本名|曾用名|又名|小名|乳名|学名|谱名)(?:叫|是|为)?$")
+_TELLER = re.compile(r"^(?:口述|自述|述|回忆|回忆录)")
 
 
 class Coref:
@@ -58,10 +61,27 @@ class Coref:
         return None
 
     def _find_narrator(self) -> str | None:
+        """``我叫X``/``我是X`` (not ``我是X的…``), a heading ``（X口述）`` in the first lines, or ``我原名X``;
+        ``我原名X`` with a narrator named elsewhere merges X into the narrator (alias kind from the word)."""
+        text = self.b.doc.text
+        found: str | None = None
+        heading = self.b.sentences[:3]
         for m in self.b.doc.mentions:
-            if m.type == "PERSON" and _NARRATOR.search(self.b.doc.text[max(0, m.start - 3):m.start]):
-                return self.b.candidate_for(m)
-        return None
+            if m.type != "PERSON":
+                continue
+            if _NARRATOR.search(text[max(0, m.start - 3):m.start]) and not text[m.end:m.end + 1] == "的":
+                found = found or self.b.candidate_for(m)
+            elif any(h.start <= m.start < h.end for h in heading) and _TELLER.match(text[m.end:m.end + 3]):
+                found = found or self.b.candidate_for(m)
+        for m in self.b.doc.mentions:
+            alias = _NARRATOR_ALIAS.search(text[max(0, m.start - 5):m.start]) if m.type == "PERSON" else None
+            if alias is None:
+                continue
+            if found is None:
+                found = self.b.candidate_for(m)
+            else:
+                found = self.b.merge(found, self.b.candidate_for(m), ALIAS_KINDS.get(alias.group(1), "other_name"))
+        return self.b.find(found) if found else None
 
     def topic(self, s: Sentence, before: Span | None = None) -> str | None:
         """The topic person at sentence ``s``; when ``before`` is given, a subject of ``s`` itself counts
