@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import tempfile
@@ -32,6 +33,7 @@ def run(corpus: Path, workers: int) -> dict[str, object]:
     from kg.extract import extract_paths
     from kg.parallel import extract_paths_parallel
 
+    load_before = os.getloadavg()[0]
     files = sorted(p for p in corpus.iterdir() if p.is_file())
     chars = sum(len(p.read_text(encoding="utf-8")) for p in files)
     start = time.perf_counter()
@@ -48,7 +50,8 @@ def run(corpus: Path, workers: int) -> dict[str, object]:
     return {
         "documents": len(files), "chars": chars, "workers": workers, "seconds": round(seconds, 2),
         "chars_per_s": round(chars / seconds), "peak_rss_mb": round(peak_rss_mb(), 1), "records": counts,
-        "machine": f"{platform.processor() or platform.machine()}, {platform.python_version()}",
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "load_average_1m_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
 
 

@@ -27,7 +27,7 @@ def test_the_two_notebooks_exist() -> None:
 
 @pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)
 def test_notebook_is_committed_without_outputs(path: Path) -> None:
-    nb = nbformat.read(path, as_version=4)
+    nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
     nbformat.validate(nb)
     assert nb.metadata["kernelspec"]["name"] == "python3"
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
@@ -40,7 +40,7 @@ def test_notebook_is_committed_without_outputs(path: Path) -> None:
 def _alive(pid: int) -> bool:
     """Running (a zombie waiting to be reaped by init counts as stopped)."""
     try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
     except psutil.NoSuchProcess:
         return False
 
@@ -49,10 +49,10 @@ def _alive(pid: int) -> bool:
 def test_a_failing_cell_still_stops_the_server_and_removes_the_data_folder(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KG_DATA_DIR", raising=False)  # the notebook must make (and delete) its own folder
-    nb = nbformat.read(NOTEBOOKS / "query_endpoints.ipynb", as_version=4)
+    nb = nbformat.read(NOTEBOOKS / "query_endpoints.ipynb", as_version=4)  # type: ignore[no-untyped-call]
     start = next(i for i, cell in enumerate(nb.cells) if "server.start()" in cell.source)
     record = tmp_path / "started.json"
-    nb.cells.insert(start + 1, new_code_cell(
+    nb.cells.insert(start + 1, new_code_cell(  # type: ignore[no-untyped-call]
         "import json\n"
         f"open({str(record)!r}, 'w').write(json.dumps({{'pid': server.process.pid, "
         "'data_dir': str(graph.data_dir), 'log_dir': str(server.log_path.parent)}))\n"

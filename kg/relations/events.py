@@ -10,10 +10,12 @@ The date is the sentence's DATE mention (ISO value). A later ``会议`` refers t
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from kg.relations.builder import GraphBuilder
 from kg.relations.coref import Coref
+from kg.relations.kinship import _ORDINAL, KIN_WORD
 from kg.relations.sentences import Sentence
 from kg.relations.types import Span
 
@@ -31,8 +33,10 @@ _TRIGGERS: tuple[tuple[str, str], ...] = (
 _EVENT_WORD = {"birth": "出生", "death": "逝世", "marriage": "结婚", "appointment": "任职"}
 _MEETING_WORDS = ("会议", "会", "座谈会", "培训班", "论坛", "研讨会", "仪式", "活动", "典礼")
 _ORGANISE = re.compile(r"(召开|举办|举行|主办|组织|开展)[^，。]{0,4}$")
-_SPEAK = re.compile(r"^(主持|讲话|致辞|发言|作报告|作了讲话|作动员讲话|传达)")
-_ATTEND = re.compile(r"(参加|出席|参会|列席)")
+_SPEAK = re.compile(r"^(?:(?:出席|参加|到会|莅临)[^，。；]{0,6}?并)?(主持|讲话|致辞|发言|作报告|作了讲话|作动员讲话|传达)")
+_ATTEND = re.compile(r"(参加|出席|参会|列席|陪同|随同|参与)")
+_SAME_DAY = re.compile(r"^(同日|当日|同天|当天|同月|是日|次日)")
+_KIN_HEAD = re.compile(rf"^(?:的|之){_ORDINAL}?{KIN_WORD}$")
 
 
 def _kind_of_event_name(name: str) -> str:
@@ -43,11 +47,22 @@ def _kind_of_event_name(name: str) -> str:
     return "meeting"
 
 
-def _date(s: Sentence) -> str | None:
+def _date(s: Sentence, previous: str | None = None) -> str | None:
+    """The sentence's DATE value; ``同日``/``当天``/``同月`` (no DATE) → ``previous`` (the last date before it),
+    ``次日`` → the day after a full ``previous`` date."""
     for m in s.mentions:
         if m.type == "DATE" and m.value:
             return m.value
-    return None
+    same = _SAME_DAY.match(s.text)
+    if same is None or previous is None:
+        return None
+    if same.group(1) == "次日":
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", previous):
+            return None
+        return (dt.date.fromisoformat(previous) + dt.timedelta(days=1)).isoformat()
+    if same.group(1) == "同月":
+        return previous[:7]
+    return previous
 
 
 def _place_after(s: Sentence, pos: int, words: str = "于|在|到|赴|至|往|入|居") -> Span | None:
@@ -83,10 +98,12 @@ class _EventPass:
         self.coref = coref
         self.last_meeting: str | None = None
         self._met_in = -2
+        self.previous_date: str | None = None
 
     def run(self) -> None:
         for s in self.b.sentences:
             linked: set[str] = set()
+            self.date = _date(s, self.previous_date)
             events = self._mention_events(s, linked) + self._trigger_events(s, linked)
             if not events:
                 if self.last_meeting and ("会" in s.text or self._met_in == s.index - 1):
@@ -94,13 +111,15 @@ class _EventPass:
                     self._speakers(s, self.last_meeting, linked)
                 continue
             for ev, _pos in events:
-                if self.b.get(ev).properties.get("date"):
+                props = self.b.get(ev).properties
+                if props.get("date") and props.get("kind") not in ("birth", "death"):
                     for m in s.mentions:
                         if m.type in ("PERSON", "ORG"):
                             local = self.b.find(self.b.candidate_for(m))
                             if local not in linked:
                                 self.b.relate("PARTICIPATED_IN", local, ev, s, COMPONENT, 0.6)
                                 linked.add(local)
+            self.previous_date = self.date or self.previous_date
 
     def _event(self, name: str, kind: str, s: Sentence, date: str | None) -> str:
         ev = self.b.implied("EVENT", name, kind=kind)
@@ -119,10 +138,12 @@ class _EventPass:
             ev = self.b.candidate_for(m)
             kind = _kind_of_event_name(m.text)
             self.b.set_property(ev, "kind", kind)
-            date = _date(s) or (self.b.doc.doc_date if s.index == 0 else None)
+            date = self.date or (self.b.doc.doc_date if s.index == 0 else None)
             if date:
                 self.b.set_property(ev, "date", date)
             before = s.text[: s.local(m.start)]
+            for w in sorted((x for x in s.mentions if x.type == "WORK" and x.end <= m.start), key=lambda x: -x.start):
+                before = before[:s.local(w.start)].rstrip("《") + before[s.local(w.end):].lstrip("》")
             organiser = [x for x in s.mentions if x.end <= m.start and x.type in ("ORG", "PERSON")]
             if _ORGANISE.search(before) and organiser:
                 org = self.b.find(self.b.candidate_for(organiser[0]))
@@ -143,7 +164,7 @@ class _EventPass:
 
     def _speakers(self, s: Sentence, ev: str, linked: set[str]) -> None:
         for m in s.mentions:
-            if m.type == "PERSON" and _SPEAK.match(s.after(m, 6)):
+            if m.type == "PERSON" and _SPEAK.match(s.after(m, 16)):
                 p = self.b.find(self.b.candidate_for(m))
                 self.b.relate("SPOKE_AT", p, ev, s, COMPONENT, 0.8, (m.start, m.end + 2))
                 linked.add(p)
@@ -167,6 +188,11 @@ class _EventPass:
                 subj = self._subject(s, pos)
                 people = [m for m in subj if m.type == "PERSON"]
                 chosen = people[-2:] if kind == "marriage" else (people[:1] or subj[:1])
+                if kind != "marriage" and chosen and chosen[0].type == "PERSON":  # 邓垦的长子邓英淘，…生于
+                    k = people.index(chosen[0])
+                    while k + 1 < len(people) and _KIN_HEAD.match(s.between(people[k], people[k + 1])):
+                        k += 1
+                    chosen = [people[k]]
                 actors = [self.b.find(self.b.candidate_for(m)) for m in chosen]
                 if not actors and kind in ("birth", "death"):  # 出生于香港的李国能
                     after = [m for m in s.mentions if m.type == "PERSON" and m.start > pos and
@@ -177,7 +203,7 @@ class _EventPass:
                     actors = self.coref.pronoun("", s)
                 if not actors:
                     continue
-                date = _date(s)
+                date = self.date
                 if kind == "marriage" and len(actors) == 2:
                     name = f"{self.b.name(actors[0])}与{self.b.name(actors[1])}结婚"
                 else:

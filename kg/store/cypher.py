@@ -127,14 +127,14 @@ def upsert_relations(relation_type: str, rows: list[dict[str, Any]]) -> Statemen
     rel = relationship_type(relation_type)
     query = (
         "UNWIND $rows AS row MATCH (s:Entity {id: row.source}) MATCH (t:Entity {id: row.target}) "
-        f"MERGE (s)-[r:{rel} {{id: row.id}}]->(t) SET r += row.props "
+        f"MERGE (s)-[r:{rel} {{id: row.id}}]->(t) "
         "WITH r, row, coalesce(r.evidence_keys, []) AS old_keys, coalesce(r.evidence, []) AS old_json "
         "WITH r, row, old_keys, old_json, [i IN range(0, size(row.ev_keys) - 1) "
         "WHERE row.ev_sentence[i] OR NOT row.ev_keys[i] IN old_keys] AS take "
         "WITH r, row, old_keys, old_json, take, [i IN take | row.ev_keys[i]] AS taken "
         "WITH r, row, old_keys, old_json, take, "
         "[j IN range(0, size(old_keys) - 1) WHERE NOT old_keys[j] IN taken] AS keep "
-        "SET r.evidence_keys = [j IN keep | old_keys[j]] + [i IN take | row.ev_keys[i]], "
+        "SET r += row.props, r.evidence_keys = [j IN keep | old_keys[j]] + [i IN take | row.ev_keys[i]], "
         "r.evidence = [j IN keep | old_json[j]] + [i IN take | row.ev_json[i]] "
         "RETURN row.id AS id"
     )
