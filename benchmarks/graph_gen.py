@@ -57,7 +57,7 @@ def generate(n_entities: int, n_relations: int, seed: int = 42) -> Iterator[Reco
         eid = entity_id(etype, key)
         by_type[etype].append(eid)
         aliases = [name + "同志"] if etype == "PERSON" and rnd.random() < 0.1 else []
-        yield EntityRecord(id=eid, type=etype, name=name, aliases=aliases, properties=props)  # type: ignore[arg-type]
+        yield EntityRecord(id=eid, type=etype, name=name, aliases=aliases, properties=props)
     weights = [w for *_, w in REL_TYPES]
     for i in range(n_relations):
         rtype, st, tt, _ = rnd.choices(REL_TYPES, weights)[0]
@@ -66,7 +66,7 @@ def generate(n_entities: int, n_relations: int, seed: int = 42) -> Iterator[Reco
             continue
         props = {"title": rnd.choice(["主任", "副县长", "知县", "馆长"])} if rtype == "HOLDS_POSITION" else {}
         s = rnd.randint(0, 60)
-        yield RelationRecord(type=rtype, source=src, target=dst, properties=props,  # type: ignore[arg-type]
+        yield RelationRecord(type=rtype, source=src, target=dst, properties=props,
                              evidence=[Evidence(doc=doc, start=s, end=s + 7, sentence="合成基准文档。")],
                              confidence=0.8, component="benchmark")
 

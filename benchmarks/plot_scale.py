@@ -21,6 +21,11 @@ def peak_memory_mb(run: RunResult) -> float:
     return max(s.peak_rss_mb + s.peak_workers_rss_mb for s in stages)
 
 
+def cpu_chars_per_s(run: RunResult) -> float:
+    """Characters per CPU second (user + system, workers included) over the three stages."""
+    return run.chars / sum(s.cpu_seconds for s in run.stages.values())
+
+
 def plot(report: Report, out: Path) -> None:
     import matplotlib
 
@@ -32,7 +37,7 @@ def plot(report: Report, out: Path) -> None:
     by_workers: dict[int, list[RunResult]] = defaultdict(list)
     for run in report.runs:
         by_workers[run.workers].append(run)
-    fig, (speed, memory) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (speed, cpu, memory) = plt.subplots(1, 3, figsize=(15, 4.2))
     for workers, runs in sorted(by_workers.items()):
         runs.sort(key=lambda r: r.chars)
         sizes = [r.chars for r in runs]
@@ -41,9 +46,11 @@ def plot(report: Report, out: Path) -> None:
         if all(r.streaming for r in runs):
             speed.plot(sizes, [r.streaming.chars_per_s for r in runs if r.streaming], marker="s",
                        linestyle="--", label=f"{label}, streaming (kg build)")
+        cpu.plot(sizes, [cpu_chars_per_s(r) for r in runs], marker="o", label=label)
         memory.plot(sizes, [peak_memory_mb(r) for r in runs], marker="o", label=label)
     loads = ", ".join(f"{r.load_average[0]:.1f}" for r in report.runs)
     for ax, title, unit in ((speed, "Throughput (extraction + resolution + load)", "characters / s"),
+                            (cpu, "Work per CPU second (robust to a busy machine)", "characters / CPU s"),
                             (memory, "Peak resident memory (coordinator + workers)", "MB")):
         ax.set_xscale("log")
         ax.set_xlabel("corpus size (characters)")

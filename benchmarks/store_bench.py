@@ -4,13 +4,17 @@
 
 Loads the graph from `benchmarks.graph_gen` into the embedded Oxigraph store (a temporary
 folder) and into Neo4j when ``KG_NEO4J_URI`` is set (the database is cleared first!), then
-times 2-hop neighbourhoods, shortest paths and searches. Writes ``results/stores.json``.
+times 2-hop neighbourhoods, shortest paths (k=1, at most 4 hops), searches (the first two characters of a
+name) and entity views. Writes ``results/stores.json`` with the load average of the machine before and after
+each store (the figures depend on it), and the Neo4j batch size (``KG_BATCH_SIZE``).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import os
 import random
 import statistics
 import tempfile
@@ -19,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.graph_gen import generate
-from kg.models import EntityRecord
+from kg.models import EntityRecord, Record, RelationRecord
 from kg.settings import Settings
 from kg.store.base import GraphStore
 
@@ -38,11 +42,30 @@ def timed(fn: Callable[[], object], repeat: list[float]) -> None:
     repeat.append(time.perf_counter() - t)
 
 
+def connected_pairs(records: list[Record], ids: list[str], n: int) -> list[tuple[str, str]]:
+    """``n`` (source, target) pairs joined by a path of at most 4 hops: the ends of random 4-step walks."""
+    adjacent: dict[str, list[str]] = {}
+    for r in records:
+        if isinstance(r, RelationRecord):
+            adjacent.setdefault(r.source, []).append(r.target)
+            adjacent.setdefault(r.target, []).append(r.source)
+    rnd = random.Random(11)
+    pairs: list[tuple[str, str]] = []
+    while len(pairs) < n:
+        source = here = rnd.choice(ids)
+        for _ in range(4):
+            here = rnd.choice(adjacent.get(here) or [here])
+        if here != source:
+            pairs.append((source, here))
+    return pairs
+
+
 def bench(store: GraphStore, args: argparse.Namespace) -> dict[str, object]:
     records = list(generate(args.entities, args.relations))
     ids = [r.id for r in records if isinstance(r, EntityRecord) and r.type == "PERSON"]
     names = [r.name for r in records if isinstance(r, EntityRecord)]
     rows = len(records)
+    load_at_load = os.getloadavg()
     t = time.perf_counter()
     store.load(records)
     load_s = time.perf_counter() - t
@@ -50,15 +73,26 @@ def bench(store: GraphStore, args: argparse.Namespace) -> dict[str, object]:
     hop2: list[float] = []
     paths: list[float] = []
     search: list[float] = []
+    entity: list[float] = []
+    load_before = os.getloadavg()
     for _ in range(args.queries):
         timed(lambda: store.neighbours(rnd.choice(ids), depth=2, limit=200), hop2)
     for _ in range(max(10, args.queries // 4)):
         timed(lambda: store.paths(rnd.choice(ids), rnd.choice(ids), k=1, max_hops=4), paths)
+    walks = connected_pairs(records, ids, max(10, args.queries // 4))
+    linked: list[float] = []
+    for source, target in walks:
+        timed(functools.partial(store.paths, source, target, k=1, max_hops=4), linked)
     for _ in range(args.queries):
         timed(lambda: store.search(rnd.choice(names)[:2], limit=20), search)
+    for _ in range(args.queries):
+        timed(lambda: store.get_entity(rnd.choice(ids)), entity)
     return {"store": store.name, "rows": rows, "load_seconds": round(load_s, 1),
             "rows_per_s": round(rows / load_s), "neighbours_2hop": percentiles(hop2),
-            "shortest_path": percentiles(paths), "search": percentiles(search), "counts": store.counts()}
+            "shortest_path": percentiles(paths), "shortest_path_connected": percentiles(linked), "search": percentiles(search), "entity": percentiles(entity),
+            "counts": store.counts(), "load_average_at_load": [round(x, 2) for x in load_at_load],
+            "load_average_at_queries": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()]}
 
 
 def main() -> None:
@@ -70,25 +104,28 @@ def main() -> None:
     args = ap.parse_args()
     results = []
     settings = Settings()
+    began = [round(x, 2) for x in os.getloadavg()]
     if "oxigraph" in args.stores:
         from kg.store.rdf_store import OxigraphStore
 
         with tempfile.TemporaryDirectory() as tmp:
-            store = OxigraphStore(Path(tmp) / "oxigraph")
-            results.append(bench(store, args))
-            store.close()
+            embedded = OxigraphStore(Path(tmp) / "oxigraph")
+            results.append(bench(embedded, args))
+            embedded.close()
     if "neo4j" in args.stores and settings.uses_neo4j:
         from kg.store.neo4j_store import Neo4jStore
 
-        store = Neo4jStore(settings)
-        store.clear()
-        results.append(bench(store, args))
-        store.close()
+        server = Neo4jStore(settings)
+        server.clear()
+        results.append(bench(server, args))
+        server.close()
     for r in results:
         print(json.dumps(r, ensure_ascii=False))
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "stores.json"
-    out.write_text(json.dumps({"entities": args.entities, "relations": args.relations, "results": results},
+    summary = {"entities": args.entities, "relations": args.relations, "cpus": os.cpu_count(),
+               "load_average_at_start": began, "neo4j_batch_size": settings.batch_size, "results": results}
+    out.write_text(json.dumps(summary,
                               ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 

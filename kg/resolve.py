@@ -139,7 +139,7 @@ class Resolver:
         feats: dict[_Ref, set[str]] = defaultdict(set)
         for doc_id in sorted(self.state.docs):
             g = self.state.docs[doc_id]
-            names = {c.local_id: c.name for c in g.candidates}
+            kin_names = {c.local_id: {n for n in _names(c) if _specific(n)} or {c.name} for c in g.candidates}
             people = [c for c in g.candidates if c.type == "PERSON" and _specific(c.name)]
             places = {c.name for c in g.candidates if c.type == "PLACE" and len(c.name) >= 2}
             for c in people:
@@ -152,8 +152,9 @@ class Resolver:
             for r in g.relations:
                 s, t = (doc_id, r.source), (doc_id, r.target)
                 if r.type in ("PARENT_OF", "SPOUSE_OF", "SIBLING_OF", "KIN_OF"):
-                    feats[s].add("kin:" + names[r.target])
-                    feats[t].add("kin:" + names[r.source])
+                    # every name of the relative counts: 邓小平 in one text is 邓先圣 (原名) in another
+                    feats[s].update("kin:" + n for n in kin_names[r.target])
+                    feats[t].update("kin:" + n for n in kin_names[r.source])
                 elif r.type == "HOLDS_POSITION" and t in ids:
                     feats[s].add("office:" + ids[t])
                 elif r.type == "BORN_IN" and t in ids:

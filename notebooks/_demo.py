@@ -115,6 +115,7 @@ class DemoServer:
         self._log_dir = Path(tempfile.mkdtemp(prefix="kg-serve-log-"))
         self.log_path = self._log_dir / "serve.log"
         self.process: subprocess.Popen[bytes] | None = None
+        atexit.register(self.stop)  # removes the log folder even if the server is never started
 
     @property
     def command(self) -> list[str]:
@@ -131,7 +132,6 @@ class DemoServer:
         # Reap the server as soon as it ends: a dead but unreaped child (a zombie) would make the Jupyter
         # kernel wait at shutdown until it is killed, and then no atexit clean-up would run.
         threading.Thread(target=self.process.wait, name=f"reap-kg-serve-{self.port}", daemon=True).start()
-        atexit.register(self.stop)
         try:
             self._wait_healthy()
         except BaseException:

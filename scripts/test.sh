@@ -14,4 +14,8 @@ if [ "${KG_SKIP_SERVICES:-}" != "1" ]; then
   eval "$(bash scripts/neo4j.sh uri | sed 's/^/export /')"
 fi
 
+if [ "$#" -eq 0 ]; then
+  # the whole suite, and the notebooks run end to end against the demo graph
+  set -- --nbmake tests notebooks
+fi
 "$BIN/python" -m pytest "$@"

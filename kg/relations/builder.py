@@ -135,6 +135,17 @@ class GraphBuilder:
         """(source, target) root ids of the relations of ``rel_type`` recorded so far."""
         return [(self.find(r.source), self.find(r.target)) for r in self._relations if r.type == rel_type]
 
+    def related_at(self, rel_type: str) -> list[tuple[str, str, Sentence]]:
+        """(source, target, evidence sentence) of the relations of ``rel_type`` recorded so far."""
+        by_start = {x.start: x for x in self.sentences}
+        out = []
+        for r in self._relations:
+            if r.type == rel_type:
+                sent = by_start.get(r.evidence.start) or next(
+                    x for x in self.sentences if x.start <= r.evidence.start < x.end)
+                out.append((self.find(r.source), self.find(r.target), sent))
+        return out
+
     def candidates_of_type(self, mtype: str) -> list[str]:
         return sorted({self.find(k) for k, c in self._cands.items() if c.type == mtype and self.find(k) == k},
                       key=lambda k: int(k[1:]))

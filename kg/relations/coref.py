@@ -69,9 +69,9 @@ class Coref:
         for m in self.b.doc.mentions:
             if m.type != "PERSON":
                 continue
-            if _NARRATOR.search(text[max(0, m.start - 3):m.start]) and not text[m.end:m.end + 1] == "的":
-                found = found or self.b.candidate_for(m)
-            elif any(h.start <= m.start < h.end for h in heading) and _TELLER.match(text[m.end:m.end + 3]):
+            named = _NARRATOR.search(text[max(0, m.start - 3):m.start]) and text[m.end:m.end + 1] != "的"
+            teller = any(h.start <= m.start < h.end for h in heading) and _TELLER.match(text[m.end:m.end + 3])
+            if named or teller:
                 found = found or self.b.candidate_for(m)
         for m in self.b.doc.mentions:
             alias = _NARRATOR_ALIAS.search(text[max(0, m.start - 5):m.start]) if m.type == "PERSON" else None

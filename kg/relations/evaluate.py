@@ -105,7 +105,7 @@ def _bio_sentence(path: Path, number: int) -> tuple[str, list[Span]]:
     kind = ""
     for i, (_, tag) in enumerate([*sentence, ("", "O")]):
         if start >= 0 and not tag.startswith("I-"):
-            spans.append(Span(start=start, end=i, type=kind, text=text[start:i]))  # type: ignore[arg-type]
+            spans.append(Span(start=start, end=i, type=kind, text=text[start:i]))
             start = -1
         if tag.startswith("B-") and tag[2:] in _BIO_TYPES:
             start, kind = i, _BIO_TYPES[tag[2:]]
@@ -134,14 +134,14 @@ def read_source(data: Path, source: str, line: int) -> tuple[str, list[Span]]:
                     s, e = start, end + 1
                     if mtype == "WORK" and surface.startswith("《") and surface.endswith("》"):
                         s, e = s + 1, e - 1
-                    spans.append(Span(start=s, end=e, type=mtype, text=text[s:e]))  # type: ignore[arg-type]
+                    spans.append(Span(start=s, end=e, type=mtype, text=text[s:e]))
     else:
         parts: list[str] = []
         pos = 0
         for token in raw.split():
             word, _, tag = token.rpartition("/")
             if tag in _MSRA_TYPES:
-                spans.append(Span(start=pos, end=pos + len(word), type=_MSRA_TYPES[tag], text=word))  # type: ignore[arg-type]
+                spans.append(Span(start=pos, end=pos + len(word), type=_MSRA_TYPES[tag], text=word))
             parts.append(word)
             pos += len(word)
         text = "".join(parts)

@@ -33,7 +33,8 @@ _TRIGGERS: tuple[tuple[str, str], ...] = (
 _EVENT_WORD = {"birth": "出生", "death": "逝世", "marriage": "结婚", "appointment": "任职"}
 _MEETING_WORDS = ("会议", "会", "座谈会", "培训班", "论坛", "研讨会", "仪式", "活动", "典礼")
 _ORGANISE = re.compile(r"(召开|举办|举行|主办|组织|开展)[^，。]{0,4}$")
-_SPEAK = re.compile(r"^(?:(?:出席|参加|到会|莅临)[^，。；]{0,6}?并)?(主持|讲话|致辞|发言|作报告|作了讲话|作动员讲话|传达)")
+_SPEAK = re.compile(r"^(?:(?:出席|参加|到会|莅临)[^，。；]{0,6}?并|在会上|在会议上|会上)?(?:作了?|做了?)?(?:交流|典型|书面|表态|"
+                    r"动员|总结)?(主持|讲话|致辞|发言|报告|作报告|传达)")
 _ATTEND = re.compile(r"(参加|出席|参会|列席|陪同|随同|参与)")
 _SAME_DAY = re.compile(r"^(同日|当日|同天|当天|同月|是日|次日)")
 _KIN_HEAD = re.compile(rf"^(?:的|之){_ORDINAL}?{KIN_WORD}$")
@@ -104,6 +105,7 @@ class _EventPass:
         for s in self.b.sentences:
             linked: set[str] = set()
             self.date = _date(s, self.previous_date)
+            self.previous_date = self.date or self.previous_date
             events = self._mention_events(s, linked) + self._trigger_events(s, linked)
             if not events:
                 if self.last_meeting and ("会" in s.text or self._met_in == s.index - 1):
@@ -119,7 +121,6 @@ class _EventPass:
                             if local not in linked:
                                 self.b.relate("PARTICIPATED_IN", local, ev, s, COMPONENT, 0.6)
                                 linked.add(local)
-            self.previous_date = self.date or self.previous_date
 
     def _event(self, name: str, kind: str, s: Sentence, date: str | None) -> str:
         ev = self.b.implied("EVENT", name, kind=kind)
@@ -142,7 +143,8 @@ class _EventPass:
             if date:
                 self.b.set_property(ev, "date", date)
             before = s.text[: s.local(m.start)]
-            for w in sorted((x for x in s.mentions if x.type == "WORK" and x.end <= m.start), key=lambda x: -x.start):
+            for w in sorted((x for x in s.mentions if x.type in ("WORK", "DATE") and x.end <= m.start),
+                            key=lambda x: -x.start):
                 before = before[:s.local(w.start)].rstrip("《") + before[s.local(w.end):].lstrip("》")
             organiser = [x for x in s.mentions if x.end <= m.start and x.type in ("ORG", "PERSON")]
             if _ORGANISE.search(before) and organiser:
@@ -153,7 +155,7 @@ class _EventPass:
                         m.text.startswith(p) for p in (self.b.name(org)[:2],)):
                     self.b.rename(ev, self.b.name(org) + m.text, "generic")
             place = _place_in(s)
-            if place is not None:
+            if place is not None and (kind != "meeting" or place.end <= m.start):
                 self.b.relate("HAPPENED_AT", ev, self.b.candidate_for(place), s, COMPONENT, 0.75)
             if kind == "meeting":
                 self.last_meeting = self.b.find(ev)
@@ -163,13 +165,21 @@ class _EventPass:
         return out
 
     def _speakers(self, s: Sentence, ev: str, linked: set[str]) -> None:
-        for m in s.mentions:
-            if m.type == "PERSON" and _SPEAK.match(s.after(m, 16)):
-                p = self.b.find(self.b.candidate_for(m))
-                self.b.relate("SPOKE_AT", p, ev, s, COMPONENT, 0.8, (m.start, m.end + 2))
+        """Speakers and attendees; a list ``甲、乙出席会议`` shares the verb of its last member."""
+        ms = [m for m in s.mentions if m.type in ("PERSON", "ORG")]
+        for i, m in enumerate(ms):
+            last = m
+            for nxt in ms[i + 1:]:
+                if nxt.type != m.type or s.between(last, nxt) not in ("、", "和", "及", "与", "，"):
+                    break
+                last = nxt
+            after = s.after(last, 16)
+            p = self.b.find(self.b.candidate_for(m))
+            if _SPEAK.match(after):
+                rel = "SPOKE_AT" if m.type == "PERSON" else "PARTICIPATED_IN"
+                self.b.relate(rel, p, ev, s, COMPONENT, 0.8, (m.start, last.end + 2))
                 linked.add(p)
-            elif m.type in ("PERSON", "ORG") and _ATTEND.search(s.after(m, 4)):
-                p = self.b.find(self.b.candidate_for(m))
+            elif _ATTEND.match(after[:2]) or _ATTEND.search(s.after(m, 4)):
                 self.b.relate("PARTICIPATED_IN", p, ev, s, COMPONENT, 0.8)
                 linked.add(p)
 

@@ -36,7 +36,7 @@ _ORDER = re.compile(r"^(?:老[大二三四五六七八九十幺]|长子|次子|�
 _SIB_WORD = re.compile(r"(大姐|二姐|三姐|大哥|二哥|三哥|小妹|大妹|二妹|小弟|大弟|二弟|三弟|姐姐|哥哥|妹妹|弟弟)")
 _WED = re.compile(r"^(?:先后|曾|又|再|后|续)?(?:娶|迎娶|续娶|纳|聘娶|续弦)了?$")
 _WED_TO = re.compile(r"^(?:先后|曾|又|再|后)?(?:嫁给|嫁与|嫁于|许配给|许配与|下嫁)了?$")
-_COUPLE = re.compile(r"^(?:系|是|为|结为|成为|乃)?(?:夫妻|夫妇|伉俪)")
+_COUPLE = re.compile(r"^(?:同志|二人|两人)?(?:系|是|为|结为|成为|乃)?(?:夫妻|夫妇|伉俪)")
 _SIBLINGS = re.compile(r"^(?:系|是|为|乃)?(?:亲|同胞)?(?:兄弟姐妹|兄弟|姐妹|兄妹|姐弟|姊妹)")
 _ADOPTED_TO = re.compile(r"^(?:被|后|幼)?(?:过继给|过继予|过继与|出嗣给|出嗣予|出嗣|过房给)$")
 _ADOPTS = re.compile(r"^过继$")
@@ -167,7 +167,7 @@ class _FamilyPass:
                     self.b.relate("SPOUSE_OF", src, self.b.candidate_for(w), s, COMPONENT, 0.85, (a.start, w.end))
             elif gap in ("与", "和", "同") and _COUPLE.match(tail):
                 self.b.relate("SPOUSE_OF", src, tgt, s, COMPONENT, 0.85)
-            elif gap in ("与", "和", "同") and (sib := _SIBLINGS.match(tail)):
+            elif gap in ("与", "和", "同") and _SIBLINGS.match(tail):
                 self.b.relate("SIBLING_OF", src, tgt, s, COMPONENT, 0.8)
             elif re.match(r"^入赘(?:到|于)?$", gap) and tail.startswith("家"):
                 self.b.relate("KIN_OF", src, tgt, s, COMPONENT, 0.7, kind="岳家",
@@ -196,10 +196,25 @@ class _FamilyPass:
                     if (parent, kid) not in parent_of:
                         self.b.relate("PARENT_OF", parent, kid, brood.sentence, COMPONENT, 0.7,
                                       basis="shared_children")
-            sibling_pairs = {frozenset(x) for x in self.b.related("SIBLING_OF")}
-            for x, y in combinations(sorted(kids, key=lambda k: int(k[1:])), 2):
-                if frozenset((x, y)) not in sibling_pairs:
-                    self.b.relate("SIBLING_OF", x, y, brood.sentence, COMPONENT, 0.75)
+            self._siblings(kids, brood.sentence, 0.75)
+        # children of the same two parents named in the document (他们的长女A，长子B…) are siblings
+        parents_of: dict[str, set[str]] = {}
+        where: dict[str, Sentence] = {}
+        for p, c, sent in self.b.related_at("PARENT_OF"):
+            parents_of.setdefault(c, set()).add(p)
+            where[c] = sent
+        by_parents: dict[frozenset[str], set[str]] = {}
+        for c, ps in parents_of.items():
+            if len(ps) == 2:
+                by_parents.setdefault(frozenset(ps), set()).add(c)
+        for kids in by_parents.values():
+            self._siblings(kids, max((where[k] for k in kids), key=lambda x: x.index), 0.7)
+
+    def _siblings(self, kids: set[str], s: Sentence, conf: float) -> None:
+        sibling_pairs = {frozenset(x) for x in self.b.related("SIBLING_OF")}
+        for x, y in combinations(sorted(kids, key=lambda k: int(k[1:])), 2):
+            if frozenset((x, y)) not in sibling_pairs:
+                self.b.relate("SIBLING_OF", x, y, s, COMPONENT, conf)
 
 
 def extract_family(b: GraphBuilder, coref: Coref) -> None:

@@ -34,9 +34,10 @@ _GENERATION = r"第[一二三四五六七八九十百零〇\d]+(?:世|代)(?:孙
 _ALL = sorted(_PARENT | _CHILD | _SPOUSE | _SIBLING | _OTHER, key=len, reverse=True)
 KIN_WORD = rf"(?:{_GENERATION}|{'|'.join(_ALL)})"
 _ORDINAL = r"(?:第[一二三四五六七八九十\d]+(?:位|任|个|房)?)"
-_FORWARD = re.compile(rf"^(?:的|之)?{_ORDINAL}?({KIN_WORD})(?:是|叫|名叫|为|，|：)?$")
-_REVERSE = re.compile(r"^[，,]?(?:为|是|系|乃)$")
+_FORWARD = re.compile(rf"^(?:和|及|与|携)?(?:的|之)?{_ORDINAL}?({KIN_WORD})(?:原名|本名)?(?:是|叫|名叫|为|，|：)?$")
+_REVERSE = re.compile(r"^[，,]?(?:为|是|系|乃)[^，。；,;的]{0,20}$")
 _REVERSE_TAIL = re.compile(rf"^(?:的|之)?{_ORDINAL}?({KIN_WORD})")
+_LIST_ITEM = re.compile(rf"^[，,、；]{_ORDINAL}?{KIN_WORD}$")
 _LIST_GLUE = frozenset({"、", "和", "及", "与"})
 _LIST_NEXT = re.compile(rf"^[、，,和及]({KIN_WORD})(?:是|叫|名叫|为|：)?$")
 _ELIDED = re.compile(rf"(?:^|[，,：:])(他们|她们|其|他|她|我|我的|他的|她的|他们的)?(?:老[大二三四五六七八九十]是)?({KIN_WORD})(?:，?(?:是|叫|名叫|为)|，)?$")
@@ -92,23 +93,28 @@ def extract_kinship(b: GraphBuilder, coref: Coref) -> None:
                 continue
             if gap in ("与", "和", "同") and _MARRY.match(s.after(c, 20)):
                 b.relate("SPOUSE_OF", b.candidate_for(a), b.candidate_for(c), s, COMPONENT, 0.9)
-        for c in people:
-            _elided(b, coref, s, c)
+        inherited = ""
+        for prev, c in zip([None, *people], people):
+            gap = s.between(prev, c) if prev is not None else ""
+            keep = inherited if prev is not None and _LIST_ITEM.match(gap) else ""
+            inherited = _elided(b, coref, s, c, keep)
 
 
-def _elided(b: GraphBuilder, coref: Coref, s: Sentence, c: Span) -> None:
+def _elided(b: GraphBuilder, coref: Coref, s: Sentence, c: Span, inherited: str = "") -> str:
+    """Kin word before ``c`` with an elided or pronoun anchor; returns the pronoun used, so that a list
+    ``他们的长女A，长子B，次女C`` gives B and C the same anchor (``inherited``)."""
     lead = s.before(c)
     fam = _FAMILY.search(lead)
     if fam:
         topic = coref.topic(s, c)
         if topic and b.name(topic).startswith(fam.group(1)) and topic != b.find(b.candidate_for(c)):
             _relate_kin(b, topic, fam.group(2), b.candidate_for(c), s, (c.start - len(fam.group(0)), c.end), 0.7)
-        return
+        return ""
     m = _ELIDED.search(lead)
     if m is None:
-        return
+        return ""
     word = m.group(2)
-    pronoun = (m.group(1) or "").removesuffix("的")
+    pronoun = (m.group(1) or "").removesuffix("的") or inherited
     if pronoun == "" and "我" in lead:
         pronoun = "我"
     anchors = coref.pronoun(pronoun, s, c)
@@ -116,7 +122,8 @@ def _elided(b: GraphBuilder, coref: Coref, s: Sentence, c: Span) -> None:
     if pronoun in ("他们", "她们") and word in _CHILD:
         for parent in anchors:
             _relate_kin(b, parent, word, b.candidate_for(c), s, (word_start, c.end), 0.8)
-        return
+        return pronoun
     if len(anchors) == 1:
         conf = 0.75 if pronoun else 0.7
         _relate_kin(b, anchors[0], word, b.candidate_for(c), s, (word_start, c.end), conf)
+    return pronoun

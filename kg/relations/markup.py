@@ -27,7 +27,7 @@ def parse_markup(marked: str) -> tuple[str, list[Span]]:
         out.append(plain)
         length += len(plain)
         surface = m.group(1)
-        spans.append(Span(start=length, end=length + len(surface), type=m.group(2),  # type: ignore[arg-type]
+        spans.append(Span(start=length, end=length + len(surface), type=m.group(2),
                           text=surface, value=m.group(3)))
         out.append(surface)
         length += len(surface)

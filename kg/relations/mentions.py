@@ -3,6 +3,10 @@
 * propagation — a person name the NER tagged somewhere in the document is also a mention where it occurs
   untagged (``淡氏生邓先烈…`` after ``娶张氏、淡氏``), when the name has three or more characters or is a woman's
   ``某氏`` form, and the occurrence overlaps no other mention and is not inside a longer run of a tagged name.
+* organisations before a title — ``市委党史研究室党组书记、主任张华`` where the NER tagged only the titles: the
+  run of text between the previous punctuation and the TITLE becomes an ORG when it ends with an
+  institution word (研究室 办 局 委 中心 政府 公司…) and holds no verb or particle; a PLACE mention right before it
+  is taken in (``[江苏省|PLACE]文联`` → ``江苏省文联``).
 * clans — ``邓氏`` in ``广安邓氏始祖``, ``邓氏族人``, ``邓氏家族`` names a lineage, not a woman: such a PERSON
   mention is dropped (the lineage is kept as ``clan`` on the founder by :mod:`kg.relations.family`).
 """
@@ -17,6 +21,10 @@ from kg.relations.types import AnnotatedDoc, Span
 _CLAN_TAIL = re.compile(r"^(?:入川|入蜀|迁川|来川)?(?:始祖|先祖|鼻祖|远祖|一世祖|族人|家族|族谱|宗族|宗祠|祠堂|后人|后裔|子孙|"
                         r"族|家谱|世系|宗亲)")
 _SHI = re.compile(r"^[\u4e00-\u9fff]{1,2}氏$")
+_ORG_RUN = re.compile(r"([\u4e00-\u9fff]{0,14}?(?:研究室|办公室|委员会|研究会|中心|政府|公司|集团|银行|协会|学会|大学|学校|中学|"
+                      r"小学|医院|法院|检察院|报社|电视台|出版社|纪念馆|陈列馆|博物馆|文联|作协|科协|总工会|室|办|局|厅|委|院|馆|"
+                      r"站|所|处|部|社))$")
+_NOT_IN_ORG = re.compile(r"[的在到赴由与和及是为任将被对向从了着过把让给]")
 
 
 def is_clan(text: str, m: Span) -> bool:
@@ -41,6 +49,34 @@ def prepare_mentions(doc: AnnotatedDoc) -> AnnotatedDoc:
                 continue
             added.append(span)
             taken.append((s, e))
+    kept, added = _orgs_before_titles(doc.text, kept, added)
     if not added and len(kept) == len(doc.mentions):
         return doc
     return replace(doc, mentions=sorted(kept + added, key=lambda m: (m.start, -m.end)))
+
+
+def _orgs_before_titles(text: str, kept: list[Span], added: list[Span]) -> tuple[list[Span], list[Span]]:
+    spans = sorted(kept + added, key=lambda m: m.start)
+    ends = {m.end: m for m in spans}
+    new: list[Span] = []
+    dropped: set[tuple[int, int]] = set()
+    for t in spans:
+        if t.type != "TITLE" or t.start in ends:
+            continue
+        floor = max([m.end for m in spans if m.end <= t.start] + [0])
+        lead = text[max(floor, t.start - 14):t.start]
+        run = re.split(r"[，。；、：:（）()“”《》\s,;]", lead)[-1]
+        m = _ORG_RUN.search(run)
+        start = t.start - len(run)
+        place = ends.get(start)
+        if m is None or m.group(1) != run or _NOT_IN_ORG.search(run) or len(run) < (2 if place else 3):
+            continue
+        if place is not None and place.type == "PLACE":
+            start = place.start
+            dropped.add((place.start, place.end))
+        elif start > 0 and text[start - 1] not in "，。；、：:（）()“”《》 \t\n,;":
+            continue
+        new.append(Span(start=start, end=t.start, type="ORG", text=text[start:t.start]))
+    kept = [m for m in kept if (m.start, m.end) not in dropped]
+    added = [m for m in added if (m.start, m.end) not in dropped]
+    return kept, added + new

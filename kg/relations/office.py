@@ -32,8 +32,13 @@ _INSTITUTION = re.compile(r"^(.{2,}?(?:院|部|寺|府|监|司|馆|局|厅|处|�
 
 
 def _org_before(s: Sentence, m: Span) -> Span | None:
-    for x in reversed([x for x in s.mentions if x.end <= m.start]):
+    """The org or place right before a title; ``中国驻俄罗斯大使`` → the sending side (中国), not the host."""
+    before = [x for x in s.mentions if x.end <= m.start]
+    for k in range(len(before) - 1, -1, -1):
+        x = before[k]
         if x.type in ("ORG", "PLACE") and s.between(x, m) in ("", "的", "之"):
+            if k > 0 and before[k - 1].type in ("ORG", "PLACE") and s.between(before[k - 1], x) == "驻":
+                return before[k - 1]
             return x
         return None
     return None
@@ -63,13 +68,23 @@ def _context_org(b: GraphBuilder, s: Sentence, ms: list[Span], i: int) -> tuple[
             return None
         if x.type == "ORG":
             return b.candidate_for(x), 0.6
-    if s.index == 0:
-        return None
+    if s.index == 0 or s.text[s.local(ms[i].start) - 1:s.local(ms[i].start)] in ("（", "("):
+        return None  # a byline （记者某某） names no org of the previous sentence
     prev = b.sentences[s.index - 1]
     lead = [x for x in prev.mentions if x.type != "DATE"]
     if lead and lead[0].type == "ORG" and _LEAD_GAP.match(b.doc.text[prev.start:lead[0].start]):
         return b.candidate_for(lead[0]), 0.5
     return None
+
+
+def _clause_subject(s: Sentence, before: list[Span], title: Span) -> Span:
+    """The person before ``任…TITLE``: the last one, but ``A与B等领导X，…，任Z`` → A (B is a companion in an
+    earlier clause, the subject of the clause chain is A)."""
+    k = len(before) - 1
+    if "，" in s.text[s.local(before[k].end):s.local(title.start)] or "," in s.between(before[k], title):
+        while k > 0 and s.between(before[k - 1], before[k]) in ("与", "和", "同", "及", "偕"):
+            k -= 1
+    return before[k]
 
 
 def _split_title(b: GraphBuilder, title: str) -> tuple[str | None, str]:
@@ -92,6 +107,7 @@ def extract_offices(b: GraphBuilder, coref: Coref) -> None:
     for s in b.sentences:
         ms = list(s.mentions)
         used_titles: set[int] = set()
+        sentence_org: str | None = None  # ``X办主任A讲话，党组成员、副主任B出席`` → B's titles are X办's
         for i, m in enumerate(ms):
             if m.type != "TITLE" or i in used_titles:
                 continue
@@ -116,7 +132,7 @@ def extract_offices(b: GraphBuilder, coref: Coref) -> None:
                 lead = s.text[: s.local(m.start)]
                 if before and _VERB.search(s.between(before[-1], _org_before(s, m) or m) + "") or (
                         before and _VERB.search(lead)):
-                    holder_ids = [b.candidate_for(before[-1])]
+                    holder_ids = [b.candidate_for(_clause_subject(s, before, m))]
                     confidence = 0.8
                 elif not before and _VERB.search(lead):
                     holder_ids = coref.pronoun("", s, m)
@@ -133,6 +149,7 @@ def extract_offices(b: GraphBuilder, coref: Coref) -> None:
                 conf = confidence
                 if own_org is not None:
                     target = _org_target(b, s, own_org, title)
+                    sentence_org = b.candidate_for(own_org)
                 elif t != i and org is not None:
                     target = _org_target(b, s, org, title)
                     if _PARTY.search(title) and prev_target:
@@ -141,6 +158,9 @@ def extract_offices(b: GraphBuilder, coref: Coref) -> None:
                     target, title = _split_title(b, title)
                     if target is None:
                         context = _context_org(b, s, ms, i)
+                        if context is None and sentence_org is not None and holders and \
+                                s.text[s.local(m.start) - 1:s.local(m.start)] in ("，", ","):
+                            context = sentence_org, 0.7
                         if context is None:
                             continue
                         target, ctx_conf = context

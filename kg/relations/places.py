@@ -168,6 +168,29 @@ def complete_orgs(b: GraphBuilder) -> None:
                     expanded = "地方志工作办公室" if long == "地方志办公室" and stem.endswith("省") else long
                     b.rename(local, stem + expanded, "abbreviation")
                 break
+    _bare_generic_orgs(b)
+
+
+_INSTITUTION_END = ("馆", "院", "中心", "研究室", "办公室", "纪念馆", "陈列馆")
+
+
+def _bare_generic_orgs(b: GraphBuilder) -> None:
+    """``陈列馆馆长陈明`` in a text about ``邓小平故居陈列馆``: a short org name (≤ 4 characters) that ends
+    exactly one fuller org name of the document is that org."""
+    orgs = b.candidates_of_type("ORG")
+    names = {b.name(o) for o in orgs}
+    # the NER sometimes tags an institution as a PLACE (陈列馆): same name or short form of a document org
+    institutions = [p for p in b.candidates_of_type("PLACE") if b.name(p).endswith(_INSTITUTION_END)]
+    for local in orgs + institutions:
+        name = b.name(local)
+        if name in names and local in institutions:
+            b.merge(b.implied("ORG", name), local, "short")
+            continue
+        if len(name) > 4:
+            continue
+        fuller = {b.find(o) for o in orgs if b.name(o) != name and b.name(o).endswith(name)}
+        if len(fuller) == 1:
+            b.merge(fuller.pop(), local, "short")
 
 
 def locate_orgs(b: GraphBuilder) -> None:

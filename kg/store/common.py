@@ -7,12 +7,25 @@ live here once; each store only supplies data, so both give identical answers.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import NamedTuple, TypeVar
 
 from kg.models import EntityRecord, RelationRecord
 from kg.store.base import EdgeView, EventView, NodeView, PathView, Subgraph
 
 EVENT_PARTICIPATION = ("ORGANISED", "PARTICIPATED_IN", "SPOKE_AT")
+_T = TypeVar("_T")
+
+
+def _memo(look_up: Callable[[str], _T]) -> Callable[[str], _T]:
+    answers: dict[str, _T] = {}
+
+    def cached(key: str) -> _T:
+        if key not in answers:
+            answers[key] = look_up(key)
+        return answers[key]
+
+    return cached
 
 
 def merge_entities(old: EntityRecord, new: EntityRecord) -> EntityRecord:
@@ -94,37 +107,66 @@ def sentence_around(text: str, start: int, end: int) -> tuple[str, int]:
     return text[begin:stop].rstrip(), begin
 
 
+def shortest_distance(source: str, target: str, max_hops: int, links: Callable[[str], dict[str, Link]]) -> int | None:
+    """Hops of a shortest undirected path (``None`` beyond ``max_hops``): breadth-first from both ends, always
+    growing the smaller frontier, so a missing path costs two half-depth searches rather than one full one."""
+    if source == target:
+        return 0
+    seen = ({source: 0}, {target: 0})
+    frontiers = ([source], [target])
+    for hops in range(1, max_hops + 1):
+        side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
+        mine, other = seen[side], seen[1 - side]
+        grown: list[str] = []
+        best: int | None = None
+        for n in frontiers[side]:
+            for o in links(n):
+                if o in other:
+                    length = mine[n] + 1 + other[o]
+                    best = length if best is None else min(best, length)
+                elif o not in mine:
+                    mine[o] = mine[n] + 1
+                    grown.append(o)
+        if best is not None:
+            return best if best <= max_hops else None
+        if not grown:
+            return None
+        frontiers = (grown, frontiers[1]) if side == 0 else (frontiers[0], grown)
+    return None
+
+
+class Link(NamedTuple):
+    """A relation as the walk needs it; the full :class:`EdgeView` is read only for the edges answered."""
+
+    id: str
+    type: str
+    source: str
+    target: str
+
+    def other(self, entity_id: str) -> str:
+        return self.target if self.source == entity_id else self.source
+
+
+def link_of(edge: EdgeView) -> Link:
+    return Link(edge.id, edge.type, edge.source, edge.target)
+
+
 class GraphWalk:
-    """Neighbourhoods, paths and events over an adjacency function (store-agnostic, deterministic)."""
+    """Neighbourhoods, paths and events over three store look-ups (store-agnostic, deterministic): the links of
+    an entity (sorted by id), a node by id and an edge by id."""
 
-    def __init__(self, adjacent: Callable[[str], list[EdgeView]], node: Callable[[str], NodeView | None]) -> None:
-        self._adjacent_source = adjacent
-        self._node_source = node
-
-    @property
-    def adjacent(self) -> Callable[[str], list[EdgeView]]:
-        return self._adjacent_source
-
-    @property
-    def node(self) -> Callable[[str], NodeView | None]:
-        return self._node_source
+    def __init__(self, links: Callable[[str], list[Link]], node: Callable[[str], NodeView | None],
+                 edge: Callable[[str], EdgeView | None]) -> None:
+        self.links = links
+        self.node = node
+        self.edge = edge
 
     def memoised(self) -> GraphWalk:
         """A walk that asks the store once per entity (for one call: the store may change between calls)."""
-        adjacency: dict[str, list[EdgeView]] = {}
-        nodes: dict[str, NodeView | None] = {}
+        return GraphWalk(_memo(self.links), _memo(self.node), _memo(self.edge))
 
-        def adjacent(entity_id: str) -> list[EdgeView]:
-            if entity_id not in adjacency:
-                adjacency[entity_id] = self._adjacent_source(entity_id)
-            return adjacency[entity_id]
-
-        def node(entity_id: str) -> NodeView | None:
-            if entity_id not in nodes:
-                nodes[entity_id] = self._node_source(entity_id)
-            return nodes[entity_id]
-
-        return GraphWalk(adjacent, node)
+    def _edges(self, ids: Iterable[str]) -> list[EdgeView]:
+        return [e for e in (self.edge(i) for i in sorted(ids)) if e is not None]
 
     def neighbours(self, entity_id: str, *, depth: int, relation_types: list[str] | None,
                    entity_types: list[str] | None, limit: int) -> Subgraph:
@@ -133,13 +175,13 @@ class GraphWalk:
         if start is None or limit < 1:
             return Subgraph()
         nodes = {entity_id: start}
-        edges: dict[str, EdgeView] = {}
+        edges: set[str] = set()
         frontier = [entity_id]
         for _ in range(max(depth, 0)):
             found: dict[str, NodeView] = {}
             for current in frontier:
-                for edge in self._edges(current, relation_types):
-                    other = edge.target if edge.source == current else edge.source
+                for link in self._typed(current, relation_types):
+                    other = link.other(current)
                     if other in nodes or other in found:
                         continue
                     view = self.node(other)
@@ -154,13 +196,12 @@ class GraphWalk:
             if not frontier:
                 break
         for current in nodes:
-            for edge in self._edges(current, relation_types):
-                if edge.source in nodes and edge.target in nodes:
-                    edges[edge.id] = edge
-        return Subgraph(nodes=[nodes[k] for k in sorted(nodes)], edges=[edges[k] for k in sorted(edges)])
+            edges.update(link.id for link in self._typed(current, relation_types)
+                         if link.source in nodes and link.target in nodes)
+        return Subgraph(nodes=[nodes[k] for k in sorted(nodes)], edges=self._edges(edges))
 
-    def _edges(self, entity_id: str, relation_types: list[str] | None) -> list[EdgeView]:
-        return [e for e in self.adjacent(entity_id) if not relation_types or e.type in relation_types]
+    def _typed(self, entity_id: str, relation_types: list[str] | None) -> list[Link]:
+        return [e for e in self.links(entity_id) if not relation_types or e.type in relation_types]
 
     def paths(self, source: str, target: str, *, k: int, max_hops: int) -> list[PathView]:
         """Up to ``k`` shortest simple paths (undirected), shortest first, ties by the node id sequence;
@@ -170,29 +211,31 @@ class GraphWalk:
             return []
         if source == target:
             return [PathView(nodes=[src], edges=[])]
-        adjacency: dict[str, dict[str, EdgeView]] = {}
+        adjacency: dict[str, dict[str, Link]] = {}
 
-        def links(n: str) -> dict[str, EdgeView]:
+        def links(n: str) -> dict[str, Link]:
             if n not in adjacency:
-                best: dict[str, EdgeView] = {}
-                for e in self.adjacent(n):
-                    other = e.target if e.source == n else e.source
+                best: dict[str, Link] = {}
+                for e in self.links(n):
+                    other = e.other(n)
                     if other != n and (other not in best or e.id < best[other].id):
                         best[other] = e
                 adjacency[n] = best
             return adjacency[n]
 
+        shortest = shortest_distance(source, target, max_hops, links)
+        if shortest is None:
+            return []
         dist = {target: 0}
         level = [target]
-        for hop in range(1, max_hops + 1):
-            level = [o for n in level for o in links(n) if o not in dist]
-            for o in level:
-                dist.setdefault(o, hop)
-            level = sorted(set(level))
-        if source not in dist:
-            return []
+        radius = 0
         found: list[list[str]] = []
-        for length in range(dist[source], max_hops + 1):
+        for length in range(shortest, max_hops + 1):
+            while radius < length:  # distances to the target, as far as paths of this length need them
+                radius += 1
+                level = sorted({o for n in level for o in links(n) if o not in dist})
+                for o in level:
+                    dist[o] = radius
             batch: list[list[str]] = []
             stack = [[source]]
             while stack:
@@ -211,8 +254,8 @@ class GraphWalk:
         views = []
         for path in found[:k]:
             nodes = [self.node(n) for n in path]
-            views.append(PathView(nodes=[n for n in nodes if n is not None],
-                                  edges=[links(a)[b] for a, b in itertools.pairwise(path)]))
+            edges = [self.edge(links(a)[b].id) for a, b in itertools.pairwise(path)]
+            views.append(PathView(nodes=[n for n in nodes if n is not None], edges=[e for e in edges if e is not None]))
         return views
 
     def events(self, entity_id: str) -> list[EventView]:
@@ -225,10 +268,11 @@ class GraphWalk:
         if me.type == "EVENT" and me.properties.get("date"):
             views.append(EventView(event=me, date=str(me.properties["date"]), role="self",
                                    participants=self._participants(entity_id)))
-        for edge in self.adjacent(entity_id):
-            other = edge.target if edge.source == entity_id else edge.source
+        for link in self.links(entity_id):
+            other = link.other(entity_id)
             event = self.node(other) if other != entity_id else None
-            if event is not None and event.type == "EVENT" and event.properties.get("date"):
+            edge = self.edge(link.id) if event is not None and event.type == "EVENT" else None
+            if event is not None and edge is not None and event.properties.get("date"):
                 views.append(EventView(event=event, date=str(event.properties["date"]), role=edge.type,
                                        participants=self._participants(other), evidence=edge.evidence))
         return sorted(views, key=lambda v: (v.date, v.event.id, v.role))
@@ -236,5 +280,5 @@ class GraphWalk:
     def _participants(self, event_id: str) -> list[NodeView]:
         """Entities that organised, took part in or spoke at the event, by id."""
         ids = {e.source if e.target == event_id else e.target
-               for e in self.adjacent(event_id) if e.type in EVENT_PARTICIPATION}
+               for e in self.links(event_id) if e.type in EVENT_PARTICIPATION}
         return [n for n in (self.node(i) for i in sorted(ids)) if n is not None]

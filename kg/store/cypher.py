@@ -97,9 +97,10 @@ def upsert_entities(entity_type: str, rows: list[dict[str, Any]]) -> Statement:
     others = ":".join(lab for lab in TYPE_LABELS if lab != label)
     query = (
         "UNWIND $rows AS row MERGE (e:Entity {id: row.id}) "
-        f"SET e += row.props SET e:{label} REMOVE e:{others} "
-        "SET e.aliases = reduce(acc = coalesce(e.aliases, []), a IN row.aliases | "
-        "CASE WHEN a IN acc THEN acc ELSE acc + a END)"
+        "ON CREATE SET e += row.props, e.aliases = row.aliases "
+        "ON MATCH SET e += row.props, e.aliases = coalesce(e.aliases, []) "
+        "+ [a IN row.aliases WHERE NOT a IN coalesce(e.aliases, [])] "
+        f"SET e:{label} REMOVE e:{others}"
     )
     return query, {"rows": rows}
 
@@ -120,6 +121,14 @@ def upsert_mentions(rows: list[dict[str, Any]]) -> Statement:
     return query, {"rows": rows}
 
 
+_TAKEN_NEW = ("[i IN range(0, size(row.ev_keys) - 1) "
+              "WHERE row.ev_sentence[i] OR NOT row.ev_keys[i] IN coalesce(r.evidence_keys, [])")
+"""Indexes of the new evidence to store: those with a sentence, and those whose span is not stored yet."""
+_KEPT_OLD = ("[j IN range(0, size(coalesce(r.evidence_keys, [])) - 1) WHERE NOT r.evidence_keys[j] IN "
+             f"{_TAKEN_NEW} | row.ev_keys[i]]")
+"""Indexes of the stored evidence to keep: those not replaced by a new one with the same span."""
+
+
 def upsert_relations(relation_type: str, rows: list[dict[str, Any]]) -> Statement:
     """Rows ``{id, source, target, props, ev_keys, ev_json, ev_sentence}``: ``props`` merged into the relationship,
     the evidence united with the stored one by span key (a new one replaces the old when it has a sentence).
@@ -128,14 +137,9 @@ def upsert_relations(relation_type: str, rows: list[dict[str, Any]]) -> Statemen
     query = (
         "UNWIND $rows AS row MATCH (s:Entity {id: row.source}) MATCH (t:Entity {id: row.target}) "
         f"MERGE (s)-[r:{rel} {{id: row.id}}]->(t) "
-        "WITH r, row, coalesce(r.evidence_keys, []) AS old_keys, coalesce(r.evidence, []) AS old_json "
-        "WITH r, row, old_keys, old_json, [i IN range(0, size(row.ev_keys) - 1) "
-        "WHERE row.ev_sentence[i] OR NOT row.ev_keys[i] IN old_keys] AS take "
-        "WITH r, row, old_keys, old_json, take, [i IN take | row.ev_keys[i]] AS taken "
-        "WITH r, row, old_keys, old_json, take, "
-        "[j IN range(0, size(old_keys) - 1) WHERE NOT old_keys[j] IN taken] AS keep "
-        "SET r += row.props, r.evidence_keys = [j IN keep | old_keys[j]] + [i IN take | row.ev_keys[i]], "
-        "r.evidence = [j IN keep | old_json[j]] + [i IN take | row.ev_json[i]] "
+        "ON CREATE SET r += row.props, r.evidence = row.ev_json, r.evidence_keys = row.ev_keys "
+        f"ON MATCH SET r += row.props, r.evidence = {_KEPT_OLD} | r.evidence[j]] + {_TAKEN_NEW} | row.ev_json[i]], "
+        f"r.evidence_keys = {_KEPT_OLD} | r.evidence_keys[j]] + {_TAKEN_NEW} | row.ev_keys[i]] "
         "RETURN row.id AS id"
     )
     return query, {"rows": rows}

@@ -51,6 +51,9 @@ class LabelIndex:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def __contains__(self, entity_id: object) -> bool:
+        return entity_id in self._entries
+
     def put(self, item: LabelEntry) -> None:
         self._entries[item.entity_id] = item
         self._blob = None

@@ -9,9 +9,7 @@ query each; reads answer exactly like the embedded store through the shared rule
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import re
 import time
 from collections import defaultdict
@@ -22,8 +20,14 @@ import neo4j
 from neo4j import GraphDatabase, ManagedTransaction
 
 from kg.ids import mention_id, record_relation_id
-from kg.models import RELATION_TYPES, DocumentRecord, EntityRecord, Evidence, MentionRecord, Record, RelationRecord
-from kg.pinyin import name_pinyin
+from kg.models import (
+    RELATION_TYPES,
+    DocumentRecord,
+    EntityRecord,
+    MentionRecord,
+    Record,
+    RelationRecord,
+)
 from kg.settings import Settings, get_settings
 from kg.store import cypher
 from kg.store.base import (
@@ -40,75 +44,21 @@ from kg.store.base import (
 from kg.store.common import (
     SCORES,
     GraphWalk,
+    Link,
+    link_of,
     merge_entities,
     merge_relations,
     normalise_query,
     rank_match,
     sentence_around,
 )
+from kg.store.neo4j_rows import edge_view, entity_row, lucene_phrase, node_view, relation_row
 
 log = logging.getLogger(__name__)
 
 _HAN_ONLY = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]{2,}$")
 PREFETCH_NODES = 5000
 """Most nodes whose relations one walk loads ahead, level by level, before falling back to one at a time."""
-
-
-# ---------------------------------------------------------------------------------------------- conversions
-def flat_properties(properties: dict[str, Any]) -> dict[str, Any]:
-    """Each property as ``pj_<key>`` (its JSON) and ``p_<key>`` (the scalar, queryable in Cypher; null, which
-    removes a stale one on merge, when the value is not a scalar)."""
-    flat: dict[str, Any] = {}
-    for key, value in properties.items():
-        flat[f"pj_{key}"] = json.dumps(value, ensure_ascii=False, sort_keys=True)
-        scalar = isinstance(value, (str, bool, int)) or (isinstance(value, float) and math.isfinite(value))
-        flat[f"p_{key}"] = value if scalar else None
-    return flat
-
-
-def stored_properties(row: dict[str, Any]) -> dict[str, Any]:
-    """The record properties of a stored node or relationship (``properties_json`` of a neo4j-admin import,
-    overridden by the ``pj_<key>`` ones)."""
-    props: dict[str, Any] = json.loads(row.get("properties_json") or "{}")
-    for key, value in row.items():
-        if key.startswith("pj_"):
-            props[key[3:]] = json.loads(value)
-    return dict(sorted(props.items()))
-
-
-def node_view(row: dict[str, Any]) -> NodeView:
-    return NodeView(id=row["id"], type=row["type"], name=row["name"], aliases=sorted(row.get("aliases") or []),
-                    properties=stored_properties(row))
-
-
-def edge_view(row: dict[str, Any]) -> EdgeView:
-    evidence = sorted((Evidence.model_validate_json(e) for e in row.get("evidence") or []),
-                      key=lambda e: (e.doc, e.start, e.end))
-    return EdgeView(id=row["id"], type=row["type"], source=row["source"], target=row["target"],
-                    properties=stored_properties(row), evidence=evidence,
-                    confidence=row.get("confidence"), component=row.get("component"))
-
-
-def entity_row(ent: EntityRecord) -> dict[str, Any]:
-    props = {"type": ent.type, "name": ent.name, "pinyin": name_pinyin(ent.name), **flat_properties(ent.properties)}
-    return {"id": ent.id, "props": props, "aliases": sorted(set(ent.aliases))}
-
-
-def relation_row(rid: str, rel: RelationRecord) -> dict[str, Any]:
-    props = flat_properties(rel.properties)
-    if rel.confidence is not None:
-        props["confidence"] = rel.confidence
-    if rel.component:
-        props["component"] = rel.component
-    return {"id": rid, "source": rel.source, "target": rel.target, "props": props,
-            "ev_keys": [f"{e.doc}|{e.start}|{e.end}" for e in rel.evidence],
-            "ev_json": [e.model_dump_json() for e in rel.evidence],
-            "ev_sentence": [e.sentence is not None for e in rel.evidence]}
-
-
-def lucene_phrase(needle: str) -> str:
-    """``needle`` as one quoted Lucene phrase (every query-syntax character escaped)."""
-    return '"' + re.sub(r'([+\-!(){}\[\]^"~*?:\\/&|])', r"\\\1", needle) + '"'
 
 
 class _Batches:
@@ -130,6 +80,7 @@ class Neo4jStore:
     name = "neo4j"
 
     def __init__(self, settings: Settings | None = None, *, driver: neo4j.Driver | None = None) -> None:
+        self._edges: dict[str, EdgeView] = {}
         self.settings = settings or get_settings()
         if not self.settings.neo4j_uri:
             raise ValueError("KG_NEO4J_URI is empty; set it (e.g. from `scripts/neo4j.sh uri`) to use the Neo4j store")
@@ -141,7 +92,7 @@ class Neo4jStore:
             auth=(self.settings.neo4j_user, self.settings.neo4j_password.get_secret_value()),
             notifications_min_severity="OFF",
         )
-        self.walk = GraphWalk(self._adjacent, self._node)
+        self.walk = GraphWalk(self._links, self._node, self._edges.get)
         self._adjacency: dict[str, list[EdgeView]] = {}
         self._nodes: dict[str, NodeView | None] = {}
         self._schema_ready = False
@@ -263,6 +214,9 @@ class Neo4jStore:
             self._nodes[entity_id] = node_view(rows[0]["node"]) if rows else None
         return self._nodes[entity_id]
 
+    def _links(self, entity_id: str) -> list[Link]:
+        return [link_of(e) for e in self._adjacent(entity_id)]
+
     def _adjacent(self, entity_id: str) -> list[EdgeView]:
         if entity_id not in self._adjacency:
             self._prefetch([entity_id])
@@ -281,6 +235,7 @@ class Neo4jStore:
                 if (row["id"], edge.id) not in seen:
                     seen.add((row["id"], edge.id))
                     self._adjacency[row["id"]].append(edge)
+                    self._edges[edge.id] = edge
                 other = node_view(row["node"])
                 self._nodes[other.id] = other
                 others.add(other.id)
@@ -298,8 +253,9 @@ class Neo4jStore:
             level = [o for o in self._prefetch(level) if o not in self._adjacency]
 
     def _fresh_cache(self) -> None:
-        self._adjacency = {}
-        self._nodes = {}
+        self._adjacency.clear()
+        self._nodes.clear()
+        self._edges.clear()
 
     def document_text(self, doc_id: str) -> str | None:
         rows = self._read(*cypher.document_texts([doc_id]))

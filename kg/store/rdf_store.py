@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +21,9 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from kg.ids import mention_id, record_relation_id
 from kg.models import EntityRecord, Evidence, MentionRecord, Record, RelationRecord
 from kg.pinyin import name_pinyin
-from kg.rdf_export import XSD_STRING, Lit, Obj, TripleMaker, nt_line
+from kg.rdf_export import Obj, TripleMaker, nt_line
 from kg.settings import get_settings
+from kg.store.adjacency import Adjacency
 from kg.store.base import (
     EdgeView,
     EntityView,
@@ -38,6 +38,7 @@ from kg.store.base import (
 from kg.store.common import (
     SCORES,
     GraphWalk,
+    Link,
     entity_record,
     merge_entities,
     merge_relations,
@@ -46,60 +47,26 @@ from kg.store.common import (
     sentence_around,
 )
 from kg.store.label_index import LabelIndex, entry
-from ontology.namespace import (
-    CLASS_ENTITY,
-    ENTITY_CLASS,
-    KG,
-    ONTOLOGY_IRI,
-    ONTOLOGY_TTL,
-    PROPERTY_RELATION,
-    iri_for,
-    record_id_for,
+from kg.store.rdf_terms import (
+    CLASS_OF,
+    DEFAULT,
+    ONTOLOGY_GRAPH,
+    PREFIXES,
+    RDF_TYPE,
+    RELATION_OF,
+    K,
+    named_node,
+    nn,
+    read_adjacency,
+    read_labels,
+    to_quad,
 )
+from ontology.namespace import ENTITY_CLASS, KG, ONTOLOGY_TTL, iri_for, record_id_for
 
-DEFAULT = ox.DefaultGraph()
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-ONTOLOGY_GRAPH = ox.NamedNode(ONTOLOGY_IRI)
-PREFIXES: dict[str, str] = {
-    "kg": str(KG._NS), "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "owl": "http://www.w3.org/2002/07/owl#", "skos": "http://www.w3.org/2004/02/skos/core#",
-    "prov": "http://www.w3.org/ns/prov#", "schema": "https://schema.org/", "foaf": "http://xmlns.com/foaf/0.1/",
-    "time": "http://www.w3.org/2006/time#", "crm": "http://www.cidoc-crm.org/cidoc-crm/",
-}
-"""Prefixes every SPARQL query may use without declaring them."""
-BATCH = 5000
+__all__ = ["PREFIXES", "OxigraphStore"]
+
+BATCH = 20000
 BULK_MIN_QUADS = 20000
-
-
-def _nn(term: Any) -> ox.NamedNode:
-    return term if isinstance(term, ox.NamedNode) else ox.NamedNode(str(term))
-
-
-K = {name: _nn(getattr(KG, name)) for name in (
-    "recordId", "name", "alias", "pinyin", "propertiesJson", "subject", "object", "relationType", "evidence",
-    "doc", "start", "end", "sentence", "text", "refersTo", "confidence", "component", "timeSpan", "Relation",
-    "Document", "Mention",
-)}
-CLASS_OF = {_nn(cls): typ for cls, typ in CLASS_ENTITY.items()}
-RELATION_OF = {_nn(prop): typ for prop, typ in PROPERTY_RELATION.items()}
-
-
-@lru_cache(maxsize=262144)
-def _iri(value: str) -> ox.NamedNode:
-    """NamedNode construction validates the IRI; predicates, classes and hot subjects repeat a lot."""
-    return ox.NamedNode(value)
-
-
-@lru_cache(maxsize=65536)
-def _ox_object(obj: Obj) -> ox.NamedNode | ox.Literal:
-    if isinstance(obj, Lit):
-        return ox.Literal(obj.lexical) if obj.datatype == XSD_STRING else ox.Literal(obj.lexical, datatype=_iri(obj.datatype))
-    return _iri(obj)
-
-
-def _quad(triple: tuple[str, str, Obj]) -> ox.Quad:
-    return ox.Quad(_iri(triple[0]), _iri(triple[1]), _ox_object(triple[2]), DEFAULT)
 
 
 class OxigraphStore:
@@ -120,7 +87,10 @@ class OxigraphStore:
             self._ensure_ontology()
         self._texts: dict[str, str | None] = {}
         self._labels: LabelIndex | None = None
-        self.walk = GraphWalk(self._adjacent_edges, self._node_by_id)
+        self._adjacency: Adjacency | None = None
+        if next(iter(self.store.quads_for_pattern(None, K["recordId"], None, DEFAULT)), None) is None:
+            self._labels, self._adjacency = LabelIndex(), Adjacency()  # empty store: nothing to read
+        self.walk = GraphWalk(self._links, self._node_by_id, self._edge_by_id)
 
     @property
     def store(self) -> ox.Store:
@@ -173,15 +143,15 @@ class OxigraphStore:
                 stats.relations += 1
             elif isinstance(rec, MentionRecord):
                 stats.mentions += 1
-                self._sync([_iri(iri_for(mention_id(rec.doc, rec.start, rec.end)))], maker.mention(rec), add, lines)
+                self._sync([named_node(iri_for(mention_id(rec.doc, rec.start, rec.end)))], maker.mention(rec), add, lines)
             else:
                 docs.add(rec.id)
                 for prop in ("path", "date", "sha256", "chars", "title"):
-                    self._remove(iri_for(rec.id), _nn(getattr(KG, prop)))
-                add.extend(_quad(t) for t in maker.document(rec))
+                    self._remove(iri_for(rec.id), nn(getattr(KG, prop)))
+                add.extend(to_quad(t) for t in maker.document(rec))
         for ent in entities.values():
-            iri = _iri(iri_for(ent.id))
-            existing = self._quads(iri, None, None)
+            iri = named_node(iri_for(ent.id))
+            existing = [] if self._labels is not None and ent.id not in self._labels else self._quads(iri, None, None)
             old = self._node(iri, existing) if existing else None
             if old is not None:
                 ent = merge_entities(entity_record(old), ent)
@@ -189,12 +159,16 @@ class OxigraphStore:
             if self._labels is not None:
                 self._labels.put(entry(ent.id, ent.type, ent.name, ent.aliases, name_pinyin(ent.name)))
         for rid, rel in relations.items():
-            iri = _iri(iri_for(rid))
-            existing = self._quads(iri, None, None)
-            old_edge = self._edge(iri, existing) if existing else None
+            iri, span = named_node(iri_for(rid)), named_node(str(iri_for(rid)) + "/time")
+            known: dict[ox.NamedNode, list[Any]] = {iri: [], span: []}  # the in-memory adjacency knows it is new
+            if self._adjacency is None or rid in self._adjacency:
+                known = {iri: self._quads(iri, None, None)}
+            old_edge = self._edge(iri, known[iri]) if known[iri] else None
             if old_edge is not None:
                 rel = merge_relations(relation_record(old_edge), rel)
-            self._sync([iri, _iri(str(iri_for(rid)) + "/time")], maker.relation(rel), add, lines, {iri: existing})
+            self._sync([iri, span], maker.relation(rel), add, lines, known)
+            if self._adjacency is not None:
+                self._adjacency.add(Link(rid, rel.type, rel.source, rel.target))
         if len(add) >= BULK_MIN_QUADS:
             self.store.bulk_extend(add)
         elif add:
@@ -219,19 +193,20 @@ class OxigraphStore:
             return
         wanted: dict[ox.NamedNode, set[ox.Quad]] = {subject: set() for subject in owned}
         for triple in triples:
-            quad = _quad(triple)
+            quad = to_quad(triple)
             if quad.subject in wanted:
                 wanted[quad.subject].add(quad)  # type: ignore[index]
             else:
                 add.append(quad)
         for subject, want in wanted.items():
-            have = set(stored[subject] or ())
+            # direct relation triples (subject kg:parentOf object) belong to the relation, not to the entity
+            have = {q for q in stored[subject] or () if q.predicate not in RELATION_OF}
             for quad in have - want:
                 self.store.remove(quad)
             add.extend(want - have)
 
     def _write(self, triples: list[tuple[str, str, Obj]]) -> None:
-        quads = [_quad(t) for t in triples]
+        quads = [to_quad(t) for t in triples]
         if len(quads) >= BULK_MIN_QUADS:
             self.store.bulk_extend(quads)
         elif quads:
@@ -242,13 +217,13 @@ class OxigraphStore:
         return list(self.store.quads_for_pattern(subject, predicate, obj, DEFAULT))
 
     def _remove(self, subject: Any, predicate: ox.NamedNode | None = None) -> None:
-        for quad in self._quads(_nn(subject), predicate, None):
+        for quad in self._quads(nn(subject), predicate, None):
             self.store.remove(quad)
 
     def clear(self) -> None:
         self.store.clear()
         self._texts.clear()
-        self._labels = None
+        self._labels, self._adjacency = LabelIndex(), Adjacency()
         self._ensure_ontology()
 
     def close(self) -> None:
@@ -283,7 +258,7 @@ class OxigraphStore:
         return NodeView(id=rid, type=types[0], name=name, aliases=sorted(aliases), properties=props)
 
     def _node_by_id(self, entity_id: str) -> NodeView | None:
-        return self._node(_nn(iri_for(entity_id)))
+        return self._node(nn(iri_for(entity_id)))
 
     def _edge(self, iri: ox.NamedNode, quads: list[Any] | None = None) -> EdgeView | None:
         fields: dict[str, Any] = {}
@@ -316,17 +291,23 @@ class OxigraphStore:
         return Evidence(doc=record_id_for(values.get(K["doc"], "")), start=int(values.get(K["start"], 0)),
                         end=int(values.get(K["end"], 0)), sentence=values.get(K["sentence"]))
 
-    def _adjacent_edges(self, entity_id: str) -> list[EdgeView]:
-        iri = _nn(iri_for(entity_id))
-        rels = {q.subject for p in (K["subject"], K["object"]) for q in self._quads(None, p, iri)}
-        edges = [e for e in (self._edge(r) for r in rels) if e is not None]
-        return sorted(edges, key=lambda e: e.id)
+    def _edge_by_id(self, relation_id: str) -> EdgeView | None:
+        return self._edge(named_node(iri_for(relation_id)))
+
+    def _links(self, entity_id: str) -> list[Link]:
+        return self.adjacency().links(entity_id)
+
+    def adjacency(self) -> Adjacency:
+        """The in-memory adjacency (:mod:`kg.store.adjacency`), read from the store when first needed."""
+        if self._adjacency is None:
+            self._adjacency = read_adjacency(self.store)
+        return self._adjacency
 
     def document_text(self, doc_id: str) -> str | None:
         if doc_id not in self._texts:
             if len(self._texts) > 256:
                 self._texts.clear()
-            self._texts[doc_id] = self._one(_nn(iri_for(doc_id)), K["text"])
+            self._texts[doc_id] = self._one(nn(iri_for(doc_id)), K["text"])
         return self._texts[doc_id]
 
     def _mentions(self, iri: ox.NamedNode) -> list[MentionView]:
@@ -353,11 +334,12 @@ class OxigraphStore:
         return {key: int(self._select(q)[0]["n"].value) for key, q in queries.items()}
 
     def get_entity(self, entity_id: str) -> EntityView | None:
-        iri = _nn(iri_for(entity_id))
+        iri = nn(iri_for(entity_id))
         node = self._node(iri)
         if node is None:
             return None
-        relations = sorted(self._adjacent_edges(entity_id), key=lambda e: (e.type, e.source, e.target, e.id))
+        edges = (self._edge_by_id(link.id) for link in self._links(entity_id))
+        relations = sorted((e for e in edges if e is not None), key=lambda e: (e.type, e.source, e.target, e.id))
         neighbours = []
         for edge in relations:
             other = self._node_by_id(edge.target if edge.source == entity_id else edge.source)
@@ -380,22 +362,9 @@ class OxigraphStore:
     def labels(self) -> LabelIndex:
         """The label index, read from the store when first needed (kept current by ``load``)."""
         if self._labels is None:
-            self._labels = self._read_labels()
+            self._labels = read_labels(self.store)
         return self._labels
 
-    def _read_labels(self) -> LabelIndex:
-        types: dict[str, str] = {}
-        for cls, entity_type in CLASS_OF.items():
-            for q in self._quads(None, RDF_TYPE, cls):
-                types[q.subject.value] = entity_type
-        names = {q.subject.value: q.object.value for q in self._quads(None, K["name"], None)}
-        extra: dict[str, dict[str, list[str]]] = {"alias": {}, "pinyin": {}}
-        for kind, values in extra.items():
-            for q in self._quads(None, K[kind], None):
-                values.setdefault(q.subject.value, []).append(q.object.value)
-        return LabelIndex(entry(record_id_for(iri), types[iri], name, extra["alias"].get(iri, ()),
-                                sorted(extra["pinyin"].get(iri, ())))
-                          for iri, name in names.items() if iri in types)
 
     def neighbours(self, entity_id: str, *, depth: int = 1, relation_types: list[str] | None = None,
                    entity_types: list[str] | None = None, limit: int = 200) -> Subgraph:
