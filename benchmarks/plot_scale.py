@@ -2,6 +2,7 @@
 
     python -m benchmarks.plot_scale                       # benchmarks/results/scale.json → docs/img/scale.png
     python -m benchmarks.plot_scale --results R.json --out OUT.png
+    python -m benchmarks.plot_scale --table               # also print the Markdown table of docs/scaling.md
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def plot(report: Report, out: Path) -> None:
         ax.set_title(title, fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, ax.get_ylim()[1] * 1.12)
     fig.suptitle(f"{report.machine}, {report.cpus} CPUs, Python {report.python}; 1-min load average during runs: "
                  f"{loads}", fontsize=9)
     fig.tight_layout()
@@ -67,15 +68,35 @@ def plot(report: Report, out: Path) -> None:
     plt.close(fig)
 
 
+def markdown_table(report: Report) -> str:
+    """The results as the Markdown table of docs/scaling.md."""
+    lines = ["| characters | workers | stage | wall s | chars/s | CPU s | peak MB (coordinator + workers) | load avg |",
+             "|---:|---:|---|---:|---:|---:|---:|---:|"]
+    for run in sorted(report.runs, key=lambda r: (r.chars, r.workers)):
+        stages = {**run.stages, **({"streaming (kg build)": run.streaming} if run.streaming else {})}
+        for name, st in stages.items():
+            lines.append(f"| {run.chars:,} | {run.workers} | {name} | {st.seconds:.1f} | {st.chars_per_s:,.0f} | "
+                         f"{st.cpu_seconds:.1f} | {st.peak_rss_mb:.0f} + {st.peak_workers_rss_mb:.0f} | "
+                         f"{run.load_average[0]:.1f} |")
+        lines.append(f"| {run.chars:,} | {run.workers} | **all three stages** | {run.seconds:.1f} | "
+                     f"{run.chars_per_s:,.0f} | {sum(s.cpu_seconds for s in run.stages.values()):.1f} | "
+                     f"{peak_memory_mb(run):.0f} (max) | |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--results", type=Path, default=RESULTS / "scale.json")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "scale.png")
+    ap.add_argument("--table", action="store_true", help="also print the results as a Markdown table")
     args = ap.parse_args()
     if not args.results.exists():
         raise SystemExit(f"{args.results} does not exist; run `python -m benchmarks.scale_bench` first")
-    plot(Report.model_validate_json(args.results.read_text(encoding="utf-8")), args.out)
+    report = Report.model_validate_json(args.results.read_text(encoding="utf-8"))
+    plot(report, args.out)
     print(f"wrote {args.out}")
+    if args.table:
+        print(markdown_table(report))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ largest child) at the end. Results go to ``benchmarks/results/scale.json``.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import platform
 import resource
@@ -67,6 +68,10 @@ class RunResult(BaseModel):
     chars_per_s: float
     stages: dict[str, StageResult]
     records: dict[str, int]
+    records_sha256: str
+    """Digest of the records as JSON lines: equal for every worker count on the same code."""
+    code: str
+    """Git commit of the measured code (``+dirty`` when kg/ or ner/ had uncommitted changes)."""
     extracted_json_mb: float = 0.0
     """Size of the extracted documents as JSON (what the extraction cache stores, and the order of
     magnitude of what the coordinator holds between extraction and resolution)."""
@@ -148,7 +153,7 @@ def run_streaming(corpus: Path, workers: int) -> StageResult:
     from kg.store.rdf_store import OxigraphStore
 
     files = sorted(p for p in corpus.iterdir() if p.is_file())
-    chars = sum(len(p.read_text(encoding="utf-8")) for p in files)
+    chars = corpus_chars(files)
     out: dict[str, StageResult] = {}
     with tempfile.TemporaryDirectory(prefix="kg-scale-store-") as tmp:
         store = OxigraphStore(Path(tmp) / "oxigraph")
@@ -161,8 +166,28 @@ def run_streaming(corpus: Path, workers: int) -> StageResult:
     return out["streaming"]
 
 
+def corpus_chars(files: list[Path]) -> int:
+    """Decoded characters of every file (any encoding or format the loader reads)."""
+    from kg.documents import load_document
+
+    return sum(len(load_document(p).text) for p in files)
+
+
+def code_version() -> str:
+    """The checkout's commit, ``+dirty`` when the pipeline's sources have uncommitted changes."""
+    root = Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=False)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + ("+dirty" if git("status", "--porcelain", "--", "kg", "ner") else "")
+
+
 def run_one(corpus: Path, size: int, workers: int) -> RunResult:
     """Measure one configuration in this process (call it in a fresh subprocess)."""
+    code = code_version()  # before the pipeline is imported
     from kg.documents import DocumentError, iter_documents
     from kg.extract import ExtractedDocument, extract_document, resolve
     from kg.loading import load_records
@@ -170,7 +195,7 @@ def run_one(corpus: Path, size: int, workers: int) -> RunResult:
     from kg.store.rdf_store import OxigraphStore
 
     files = sorted(p for p in corpus.iterdir() if p.is_file())
-    chars = sum(len(p.read_text(encoding="utf-8")) for p in files)
+    chars = corpus_chars(files)
     stages: dict[str, StageResult] = {}
     extracted: list[ExtractedDocument] = []
     with stage("extraction", chars, stages):
@@ -186,8 +211,10 @@ def run_one(corpus: Path, size: int, workers: int) -> RunResult:
         records = list(resolve(extracted))
     del extracted
     counts: dict[str, int] = {}
+    digest = hashlib.sha256()
     for rec in records:
         counts[rec.record] = counts.get(rec.record, 0) + 1
+        digest.update(rec.model_dump_json(exclude_none=True).encode() + b"\n")
     with tempfile.TemporaryDirectory(prefix="kg-scale-store-") as tmp:
         store = OxigraphStore(Path(tmp) / "oxigraph")
         try:
@@ -201,6 +228,7 @@ def run_one(corpus: Path, size: int, workers: int) -> RunResult:
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return RunResult(size=size, chars=chars, documents=len(files), workers=workers, seconds=round(seconds, 3),
                      chars_per_s=round(chars / seconds), stages=stages, records=counts, store_counts=store_counts,
+                     records_sha256=digest.hexdigest(), code=code,
                      extracted_json_mb=round(extracted_json_mb, 1),
                      max_rss_mb=round(own, 1), max_child_rss_mb=round(child, 1), load_average=os.getloadavg())
 
@@ -211,8 +239,9 @@ def _child(corpus: Path, size: int, workers: int, mode: str) -> str:
            "--workers", str(workers), "--mode", mode]
     done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise SystemExit(f"configuration size={size} workers={workers} ({mode}) failed:\n"
-                         f"{done.stderr.strip()[-2000:]}")
+        why = ("killed by signal 9, most likely out of memory; run this size on a machine with more RAM"
+               if done.returncode == -9 else done.stderr.strip()[-2000:])
+        raise SystemExit(f"configuration size={size} workers={workers} ({mode}) failed: {why}")
     return done.stdout.strip().splitlines()[-1]
 
 
@@ -247,12 +276,24 @@ def main() -> None:
     from benchmarks.corpus import write_corpus
 
     runs: list[RunResult] = []
+
+    def save() -> None:  # after every configuration, so a failure at a large size keeps the smaller ones
+        report = Report(machine=f"{platform.processor() or platform.machine()}, {platform.system()}",
+                        cpus=os.cpu_count() or 1, python=platform.python_version(),
+                        command="python -m benchmarks.scale_bench " + " ".join(sys.argv[1:]), runs=runs)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
+
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix="kg-scale-corpus-") as tmp:
             docs, chars = write_corpus(Path(tmp), size)
             print(f"corpus: {docs} documents, {chars:,} characters", file=sys.stderr)
             for workers in args.workers:
                 result = run_in_subprocess(Path(tmp), size, workers, not args.no_streaming)
+                same_code = [r for r in runs if r.size == size and r.code == result.code]
+                if any(r.records_sha256 != result.records_sha256 for r in same_code):
+                    print(f"WARNING: size={size:,} workers={workers} gave different records than "
+                          f"workers={same_code[0].workers} on the same code ({result.code})", file=sys.stderr)
                 runs.append(result)
                 print(f"size={size:,} workers={workers}: {result.seconds:.1f} s, {result.chars_per_s:,.0f} chars/s, "
                       + ", ".join(f"{k} {v.seconds:.1f} s / {v.peak_rss_mb:.0f}+{v.peak_workers_rss_mb:.0f} MB"
@@ -260,11 +301,7 @@ def main() -> None:
                       + (f"; streaming {result.streaming.seconds:.1f} s / {result.streaming.peak_rss_mb:.0f}"
                          f"+{result.streaming.peak_workers_rss_mb:.0f} MB" if result.streaming else "")
                       + f"; load average {result.load_average[0]:.2f}", file=sys.stderr)
-    report = Report(machine=f"{platform.processor() or platform.machine()}, {platform.system()}",
-                    cpus=os.cpu_count() or 1, python=platform.python_version(),
-                    command="python -m benchmarks.scale_bench " + " ".join(sys.argv[1:]), runs=runs)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
+                save()
     print(f"wrote {args.out}", file=sys.stderr)
 
 

@@ -112,6 +112,7 @@ def main() -> None:
             embedded = OxigraphStore(Path(tmp) / "oxigraph")
             results.append(bench(embedded, args))
             embedded.close()
+        write_results(args, settings, began, results)
     if "neo4j" in args.stores and settings.uses_neo4j:
         from kg.store.neo4j_store import Neo4jStore
 
@@ -119,14 +120,16 @@ def main() -> None:
         server.clear()
         results.append(bench(server, args))
         server.close()
-    for r in results:
-        print(json.dumps(r, ensure_ascii=False))
+        write_results(args, settings, began, results)
+
+
+def write_results(args: argparse.Namespace, settings: Settings, began: list[float], results: list[dict[str, object]]) -> None:
+    """Print the last result and (re)write ``results/stores.json`` with all so far."""
+    print(json.dumps(results[-1], ensure_ascii=False), flush=True)
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / "stores.json"
     summary = {"entities": args.entities, "relations": args.relations, "cpus": os.cpu_count(),
                "load_average_at_start": began, "neo4j_batch_size": settings.batch_size, "results": results}
-    out.write_text(json.dumps(summary,
-                              ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / "stores.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

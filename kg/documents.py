@@ -52,6 +52,10 @@ class DocumentError(Exception):
         self.reason = " ".join(reason.split())
         super().__init__(f"{self.path}: {self.reason}")
 
+    def __reduce__(self) -> tuple[type[DocumentError], tuple[str, str]]:
+        # rebuilt from both fields when it crosses a process boundary (process pool, Dask)
+        return (type(self), (self.path, self.reason))
+
 
 # ---------------------------------------------------------------- text decoding
 

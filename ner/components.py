@@ -169,7 +169,7 @@ class MergeComponent:
         self.exclude = set(exclude)
 
     def __call__(self, doc: Doc) -> Doc:
-        found = [c for c in _candidates(doc) if c.label not in self.exclude]
+        found = _trim_model_spans(doc.text, [c for c in _candidates(doc) if c.label not in self.exclude])
         statistical_orgs = [c for c in found if c.component == "crf" and c.label == "ORG"]
         if statistical_orgs:
             # an organisation rule never cuts into a longer name the model read whole
@@ -221,6 +221,33 @@ def select(candidates: list[Candidate], length: int) -> list[Candidate]:
         chosen.append(c)
     chosen.sort(key=lambda c: c.start)
     return chosen
+
+
+_NAME_TAIL = set("于在和与的是等及")
+_NOT_IN_NAMES = ("调研", "召开", "出席", "参加", "视察", "考察", "始祖", "先祖", "陪同", "主持")
+
+
+def _trim_model_spans(text: str, found: list[Candidate]) -> list[Candidate]:
+    """Cut a statistical span where an office title begins (市委党史研究室|党组书记), and a name
+    that took a following preposition (邓垦于1915年)."""
+    title_starts = sorted(c.start for c in found if c.label == "TITLE")
+    out = []
+    for c in found:
+        if c.component == "crf":
+            start, end = c.start, c.end
+            cut = next((t for t in title_starts if start < t < end), None)
+            if cut is not None:
+                end = cut
+            if c.label == "PERSON" and end - start >= 3 and text[end - 1] in _NAME_TAIL:
+                end -= 1
+            if end - start < 2:
+                continue
+            if c.label == "ORG" and any(w in text[start:end] for w in _NOT_IN_NAMES):
+                continue  # 仁寿县调研二轮: a clause, not a name
+            if (start, end) != (c.start, c.end):
+                c = Candidate(start, end, c.label, c.priority, c.component, c.value, c.precision)
+        out.append(c)
+    return out
 
 
 _ADDRESS = ("主席", "总理", "书记", "部长", "委员长", "老", "公", "先生", "女士", "同志", "总", "省长", "市长")

@@ -42,6 +42,8 @@ class ModelMeta(BaseModel):
     c2: float = 0.0
     max_iterations: int = 0
     entity_lexicon: bool = False
+    words: bool = False
+    """Word-boundary features from jieba's segmentation (its dictionary ships in the package)."""
     lexicon_folds: int = 5
     trained_on: list[str] = []
     sentences: int = 0
@@ -136,7 +138,7 @@ class CrfTagger:
         if meta.entity_lexicon and lexicon is None:
             raise ValueError("this model was trained with entity-lexicon features; pass its lexicon file too")
         self.meta = meta
-        self.extractor = FeatureExtractor(meta.radius, meta.trigrams, meta.lexicons, lexicon)
+        self.extractor = FeatureExtractor(meta.radius, meta.trigrams, meta.lexicons, lexicon, words=meta.words)
         # CRFsuite reads the model in place and pycrfsuite keeps no reference to the buffer: hold it here,
         # or the tagger reads freed memory (segfaults) once the bytes object is collected.
         self._model_bytes = model_bytes

@@ -17,6 +17,8 @@ Input text is expected already normalised (simplified Chinese, half-width digits
 
 from __future__ import annotations
 
+from typing import Any
+
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
@@ -119,6 +121,8 @@ class FeatureExtractor:
         trigrams: bool = True,
         lexicons: bool = True,
         entity_lexicon: EntityLexicon | None = None,
+        *,
+        words: bool = False,
     ) -> None:
         if radius < 1 or radius > 4:
             raise ValueError(f"feature window radius must be 1..4, got {radius}")
@@ -126,6 +130,7 @@ class FeatureExtractor:
         self.trigrams = trigrams
         self.lexicons = lexicons
         self.entity_lexicon = entity_lexicon
+        self.words = words
         self._single_surnames, self._compound_surnames = surnames()
 
     def extract(self, text: str, entity_lexicon: EntityLexicon | None = None) -> FeatureSequence:
@@ -148,6 +153,8 @@ class FeatureExtractor:
         templates.append(["K=" + classes[i : i + 3] for i in range(n)])
         if self.lexicons:
             templates.extend(self._lexicon_templates(text, n))
+        if self.words:
+            templates.extend(_word_templates(text, n))
         lexicon = entity_lexicon if entity_lexicon is not None else self.entity_lexicon
         if lexicon is not None:
             templates.append(list(map("X=".__add__, lexicon.match_tags(text))))
@@ -167,6 +174,40 @@ class FeatureExtractor:
             ["P=" + place[i : i + 3] for i in range(n)],
             ["H=" + title[i + 1] for i in range(n)],
         ]
+
+
+def _segmenter() -> Any:
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def _word_templates(text: str, n: int) -> list[list[str]]:
+    """Where each character sits in jieba's word (B/M/E/S), its neighbours' positions, and the word
+    itself when it is two to four characters long: unknown names often come out as one word."""
+    pos = ["S"] * n
+    word_of = [""] * n
+    i = 0
+    for word in _segmenter().cut(text, HMM=True):
+        k = len(word)
+        if k > 1:
+            pos[i] = "B"
+            pos[i + k - 1] = "E"
+            for j in range(i + 1, i + k - 1):
+                pos[j] = "M"
+        if 2 <= k <= 4:
+            for j in range(i, i + k):
+                word_of[j] = word
+        i += k
+    padded = "^" + "".join(pos) + "$"
+    return [
+        ["G=" + p for p in pos],
+        ["G3=" + padded[i : i + 3] for i in range(n)],
+        ["GW=" + w for w in word_of],
+    ]
 
 
 ENTITY_TYPE_CODES: dict[str, int] = {"PERSON": 0, "PLACE": 1, "ORG": 2}

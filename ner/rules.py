@@ -67,8 +67,8 @@ def find_titles(text: str) -> list[Candidate]:
     org_parts = lexicon.org_parts()[0]
     for start, end in lexicon.titles().finditer(text):
         inner = org_parts.longest_at(text, start)
-        # 翰林院编修: a title that names its institution stays one title
-        priority = PRIORITY["org_chain"] + 2 if 0 < inner < end - start else PRIORITY["title"]
+        # 翰林院编修: a title that names its institution stays one title (not 党组书记)
+        priority = PRIORITY["org_chain"] + 2 if 3 <= inner < end - start else PRIORITY["title"]
         for mod in _TITLE_MODIFIERS:
             if start >= len(mod) and text[start - len(mod):start] == mod:
                 start -= len(mod)
@@ -240,7 +240,7 @@ def _name_after(text: str, pos: int, *, need_surname: bool, max_len: int = 3) ->
     return end
 
 
-_WOMAN_SHI = re.compile(rf"([{CJK}]{{1,3}})氏(?![族家宗祠谱])")
+_WOMAN_SHI = re.compile(rf"([{CJK}]{{1,3}})氏(?![族家宗祠谱始先后世祖一])")
 _PLACEHOLDER = re.compile("某某?(?![县市省区乡镇村地处些种个人年月日天位家部单事])")
 
 

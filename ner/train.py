@@ -76,7 +76,7 @@ def train_model(
     sentences: list[Sentence], out: Path, meta: ModelMeta, *, verbose: bool = True
 ) -> tuple[Path, float]:
     """Train on ``sentences`` and write the model (gzipped when ``out`` ends in ``.gz``) plus its meta file."""
-    extractor = FeatureExtractor(meta.radius, meta.trigrams, meta.lexicons)
+    extractor = FeatureExtractor(meta.radius, meta.trigrams, meta.lexicons, words=meta.words)
     trainer = ProgressTrainer(verbose=verbose)
     started = time.perf_counter()
     full_lexicon: EntityLexicon | None = None
@@ -141,6 +141,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--radius", type=int, default=2)
     parser.add_argument("--no-trigrams", action="store_true")
     parser.add_argument("--no-lexicons", action="store_true")
+    parser.add_argument("--words", action="store_true", help="add word-boundary features from jieba")
     parser.add_argument(
         "--entity-lexicon", action="store_true", help="jackknifed lexicon of training entities"
     )
@@ -163,6 +164,7 @@ def main(argv: list[str] | None = None) -> None:
         trigrams=not args.no_trigrams,
         lexicons=not args.no_lexicons,
         entity_lexicon=args.entity_lexicon,
+        words=args.words,
         scheme=args.scheme,
         c1=args.c1,
         c2=args.c2,

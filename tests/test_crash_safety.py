@@ -43,7 +43,7 @@ def _env(data_dir: Path) -> dict[str, str]:
 def run_to_completion(args: list[str], data_dir: Path, cwd: Path) -> float:
     start = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "kg.cli", *args], env=_env(data_dir), cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     return time.monotonic() - start
 
@@ -85,9 +85,9 @@ def big_jsonl(tmp_path_factory: pytest.TempPathFactory) -> Path:
     an installed package)."""
     path = tmp_path_factory.mktemp("crash") / "big.jsonl"
     with path.open("wb") as handle:
-        subprocess.run([sys.executable, "-m", "benchmarks.graph_gen", "--entities", "1500", "--relations", "4000",
+        subprocess.run([sys.executable, "-m", "benchmarks.graph_gen", "--entities", "1000", "--relations", "2600",
                         "--seed", "7"], stdout=handle, cwd=ROOT, check=True, timeout=120)
-    assert sum(1 for line in path.open(encoding="utf-8") if json.loads(line)) > 5000
+    assert sum(1 for line in path.open(encoding="utf-8") if json.loads(line)) > 3000
     return path
 
 
@@ -95,7 +95,7 @@ def test_kg_load_killed_five_times_ends_like_a_clean_run(big_jsonl: Path, tmp_pa
     args = ["load", str(big_jsonl), "--no-progress"]
     clean_seconds = run_to_completion(args, tmp_path / "clean", tmp_path)
     clean = facts(tmp_path / "clean")
-    assert clean[0]["entities"] == len(clean[1]) > 1000 and clean[0]["relations"] == len(clean[2]) > 3000
+    assert clean[0]["entities"] == len(clean[1]) > 900 and clean[0]["relations"] == len(clean[2]) > 2000
     interrupted = crash_and_recover(args, tmp_path / "crashed", tmp_path, clean_seconds, seed=11)
     assert len(interrupted) >= 3, f"only {interrupted} of the kills interrupted a {clean_seconds:.1f} s load"
     assert facts(tmp_path / "crashed") == clean

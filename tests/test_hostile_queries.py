@@ -8,6 +8,7 @@ tests/test_api_errors.py; the guard's unit tests are in tests/test_sparql_guard.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,10 +16,19 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import neo4j
 import pytest
 from fastapi.testclient import TestClient
-from test_api_support import DENG, FIXTURES, ZHUOLIN, assert_error, fixture_records, make_app, make_settings, \
-    running_server
+from test_api_support import (
+    DENG,
+    FIXTURES,
+    ZHUOLIN,
+    assert_error,
+    fixture_records,
+    make_app,
+    make_settings,
+    running_server,
+)
 
 from api.app import create_app
 from kg.settings import Settings
@@ -268,6 +278,25 @@ def test_hostile_requests_over_http_leave_the_server_answering(tmp_path: Path) -
         assert http.get("/api/stats").json()["counts"] == stats
 
 
+async def _burst(base: str, query: str, n: int) -> list[int | str]:
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        answers = await asyncio.gather(*(http.get("/sparql", params={"query": query}) for _ in range(n)),
+                                       return_exceptions=True)
+    return [a.status_code if isinstance(a, httpx.Response) else type(a).__name__ for a in answers]
+
+
+@pytest.mark.xfail(strict=True, reason="kg/store/sparql_guard.py check_query calls rdflib's pyparsing grammar from "
+                   "many threadpool threads; pyparsing is not thread-safe (parse-action arity detection races), so "
+                   "concurrent first queries get 500 TypeError and /sparql stays broken until restart; "
+                   "serialise parseQuery with a lock or parse in the worker")
+def test_concurrent_first_sparql_queries_on_a_fresh_server_all_succeed(tmp_path: Path) -> None:
+    make_app(tmp_path)
+    with running_server(tmp_path) as base:
+        statuses = [status for _ in range(2) for status in asyncio.run(_burst(base, DENG_NAME, 20))]
+        assert statuses == [200] * 40, statuses
+        assert httpx.get(f"{base}/sparql", params={"query": DENG_NAME}).status_code == 200
+
+
 # ---------------------------------------------------------------- Cypher (real Neo4j via tests/neo4j_fixture.py)
 
 HIDDEN_CYPHER_WRITES = [
@@ -294,7 +323,8 @@ HIDDEN_CYPHER_WRITES = [
 
 
 @pytest.fixture
-def cypher_client(neo4j_settings: Settings, tmp_path: Path) -> Iterator[TestClient]:
+def cypher_client(neo4j_settings: Settings, neo4j_driver: neo4j.Driver, tmp_path: Path) -> Iterator[TestClient]:
+    """An app over the fixture graph in the real Neo4j (``neo4j_driver`` waits for the server, or skips/fails)."""
     from kg.store.neo4j_store import Neo4jStore
 
     settings = make_settings(tmp_path, neo4j_uri=neo4j_settings.neo4j_uri, neo4j_user=neo4j_settings.neo4j_user,

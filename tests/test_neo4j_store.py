@@ -8,8 +8,16 @@ from typing import Any
 
 import pytest
 
-from kg.models import DocumentRecord, EntityRecord, MentionRecord, Record, RelationRecord, parse_record
-from kg.rdf_export import record_relation_id
+from kg.ids import record_relation_id
+from kg.models import (
+    DocumentRecord,
+    EntityRecord,
+    Evidence,
+    MentionRecord,
+    Record,
+    RelationRecord,
+    parse_record,
+)
 from kg.store import cypher
 from kg.store.neo4j_store import Neo4jStore
 
@@ -19,7 +27,10 @@ pytestmark = pytest.mark.neo4j
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DENG = "per:50ca077f7c23"
+ZHUO = "per:aa367ec2fc3d"
+FATHER = "per:323bd41c4f68"
 MARRIAGE = "evt:13e2a40fa6db"
+FIRST_DOC = "doc:0db5884f543a050f"
 
 
 def mini_records() -> list[Record]:
@@ -175,3 +186,49 @@ def test_only_allow_listed_labels_and_types() -> None:
         cypher.upsert_relations("KNOWS]->() DETACH DELETE (", [])
     with pytest.raises(ValueError, match="unknown entity type"):
         cypher.upsert_entities("Person:Admin", [])
+
+
+def test_reload_unites_evidence_and_properties_in_cypher(neo4j_store: Neo4jStore) -> None:
+    neo4j_store.load(mini_records(), documents_text=mini_texts())
+    again = [Evidence(doc=FIRST_DOC, start=52, end=72, sentence="重载的句子。"), Evidence(doc=FIRST_DOC, start=60, end=66)]
+    neo4j_store.load([RelationRecord(type="SPOUSE_OF", source=DENG, target=ZHUO, evidence=again,
+                                     properties={"note": "y", "since": 1939})])
+    neo4j_store.load([RelationRecord(type="SPOUSE_OF", source=DENG, target=ZHUO, evidence=[
+        Evidence(doc=FIRST_DOC, start=60, end=66)], confidence=0.5, properties={"since": [1939, 1940]})])
+    deng = neo4j_store.get_entity(DENG)
+    assert deng is not None
+    (spouse,) = [r for r in deng.relations if r.type == "SPOUSE_OF"]
+    assert [(e.start, e.end, e.sentence) for e in spouse.evidence] == [(52, 72, "重载的句子。"), (60, 66, None)]
+    assert spouse.properties == {"note": "y", "since": [1939, 1940]} and spouse.confidence == 0.5
+    assert spouse.component == "fixture"
+    stored = neo4j_store._read("MATCH ()-[r:SPOUSE_OF {id: $id}]->() RETURN r.p_note AS note, r.p_since AS since, "
+                               "r.pj_since AS json, size(r.evidence_keys) AS keys", {"id": spouse.id})
+    assert stored == [{"note": "y", "since": None, "json": "[1939, 1940]", "keys": 2}]
+    assert neo4j_store.counts()["relations"] == expected_counts(mini_records())["relations"]
+
+
+@pytest.mark.parametrize(("depth", "relation_types", "entity_types", "limit"), [
+    (0, None, None, 200), (1, None, None, 200), (2, None, None, 5), (3, ["PARENT_OF", "SPOUSE_OF"], None, 200),
+    (2, None, ["PERSON", "EVENT"], 200), (2, ["NOT_A_TYPE"], None, 200), (3, None, None, 1),
+])
+def test_one_query_neighbourhood_equals_the_shared_walk(neo4j_store: Neo4jStore, depth: int,
+                                                        relation_types: list[str] | None,
+                                                        entity_types: list[str] | None, limit: int) -> None:
+    neo4j_store.load(mini_records(), documents_text=mini_texts())
+    fast = neo4j_store.neighbours(DENG, depth=depth, relation_types=relation_types, entity_types=entity_types,
+                                  limit=limit)
+    walked = neo4j_store.walk()[0].neighbours(DENG, depth=depth, relation_types=relation_types,
+                                         entity_types=entity_types, limit=limit)
+    assert fast == walked and len(fast.nodes) <= limit
+    assert neo4j_store.neighbours("per:ffffffffffff").nodes == []
+
+
+def test_shortest_paths_query_equals_the_shared_walk(neo4j_store: Neo4jStore) -> None:
+    records = mini_records() + [RelationRecord(type="KIN_OF", source=ZHUO, target=DENG, properties={"kind": "x"})]
+    neo4j_store.load(records, documents_text=mini_texts())
+    ids = sorted(n.id for n in neo4j_store.all_entities())
+    for source in (DENG, ZHUO, FATHER):
+        for target in ids:
+            for k, max_hops in ((1, 4), (2, 3), (4, 5)):
+                fast = neo4j_store.paths(source, target, k=k, max_hops=max_hops)
+                assert fast == neo4j_store.walk()[0].paths(source, target, k=k, max_hops=max_hops), (source, target, k)

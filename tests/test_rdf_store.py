@@ -13,7 +13,10 @@ from rdflib.compare import isomorphic
 from kg.models import EntityRecord, Evidence, Record, RelationRecord, parse_record
 from kg.rdf_export import export_rdf, records_to_graph
 from kg.store.base import GraphStore
-from kg.store.rdf_store import OxigraphStore, sentence_around
+from kg.store.common import Link, rank_match, sentence_around, shortest_distance
+from kg.store.label_index import LabelIndex, entry
+from kg.store.rdf_store import OxigraphStore
+from kg.store.rdf_terms import read_adjacency, read_labels
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DENG, ZHUO, FATHER, SON, YANAN = "per:50ca077f7c23", "per:aa367ec2fc3d", "per:323bd41c4f68", "per:3227c0b8f439", "plc:3ac554226294"
@@ -222,14 +225,15 @@ def test_default_path_comes_from_settings(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_rdf_views(store: OxigraphStore, tmp_path: Path) -> None:
-    rows = store.sparql("SELECT ?n WHERE { ?p kg:parentOf ?c . ?c kg:name '邓朴方' . ?p kg:name ?n } ORDER BY ?n")
-    assert [r["n"].value for r in rows] == sorted(["邓小平", "卓琳"])  # type: ignore[union-attr, index]
+    rows = store._select("SELECT ?n WHERE { ?p kg:parentOf ?c . ?c kg:name '邓朴方' . ?p kg:name ?n } ORDER BY ?n")
+    assert [r["n"].value for r in rows] == sorted(["邓小平", "卓琳"])
     ask = store.sparql("ASK { GRAPH <https://w3id.org/gazetteer-kg/ontology> { kg:Person a owl:Class } }")
     assert bool(ask)
     graph = store.rdflib_graph()
     expected = records_to_graph(mini_records(), mini_texts())
     assert len(graph) == len(expected)
-    names = {str(r[0]) for r in graph.query("SELECT ?n WHERE { ?x <https://w3id.org/gazetteer-kg/ontology#alias> ?n }")}
+    aliases = "SELECT ?n WHERE { ?x <https://w3id.org/gazetteer-kg/ontology#alias> ?n }"
+    names = {str(r[0]) for r in graph.query(aliases)}  # type: ignore[index]
     assert names == {"邓先圣", "邓希贤"}
     for fmt in ("nt", "turtle"):
         target = tmp_path / f"dump.{fmt}"
@@ -242,3 +246,100 @@ def test_clear_empties_but_keeps_ontology(store: OxigraphStore) -> None:
     assert store.counts() == {"entities": 0, "relations": 0, "documents": 0, "mentions": 0}
     assert bool(store.sparql("ASK { GRAPH <https://w3id.org/gazetteer-kg/ontology> { ?s ?p ?o } }"))
     assert store.get_entity(DENG) is None and store.events(DENG) == []
+
+
+def sparql_search(store: OxigraphStore, needle: str) -> list[tuple[str, float, str]]:
+    """What a full SPARQL scan of every label answers (the index must agree with it)."""
+    rows = store._select(
+        "SELECT ?id ?p ?label WHERE { VALUES ?p { kg:name kg:alias kg:pinyin } ?e kg:recordId ?id ; ?p ?label . "
+        f'FILTER(CONTAINS(LCASE(STR(?label)), "{needle}")) }}'
+    )
+    found: dict[str, list[tuple[str, str]]] = {}
+    for row in rows:
+        found.setdefault(row["id"].value, []).append((row["p"].value.rsplit("#", 1)[1], row["label"].value))
+    ranked = []
+    for entity_id, labels in found.items():
+        rank, matched = rank_match(needle, labels)
+        node = store.get_entity(entity_id)
+        assert node is not None
+        ranked.append((rank, node.name, entity_id, matched))
+    return [(i, {0: 1.0, 1: 0.9, 2: 0.7, 3: 0.5}[r], m) for r, _, i, m in sorted(ranked)]
+
+
+@pytest.mark.parametrize("needle", ["邓", "小平", "邓小平", "deng", "xiao ping", "延安", "卓", "ping"])
+def test_label_index_agrees_with_a_sparql_scan(store: OxigraphStore, needle: str) -> None:
+    hits = store.search(needle, limit=100)
+    assert [(h.entity.id, h.score, h.matched) for h in hits] == sparql_search(store, needle)
+
+
+def test_label_index_ranks_and_filters() -> None:
+    index = LabelIndex([entry("per:1", "PERSON", "邓小平", ["邓希贤"], ["deng xiao ping", "dengxiaoping"]),
+                        entry("plc:2", "PLACE", "小平村", [], ["xiao ping cun", "xiaopingcun"]),
+                        entry("per:3", "PERSON", "王小平", [], [])])
+    assert [(c.entity_id, c.rank, c.matched) for c in index.search("小平")] == [
+        ("plc:2", 2, "小平村"), ("per:3", 3, "王小平"), ("per:1", 3, "邓小平")]
+    assert [c.entity_id for c in index.search("小平", "PERSON")] == ["per:3", "per:1"]
+    assert [(c.entity_id, c.rank) for c in index.search("邓希贤")] == [("per:1", 1)]
+    index.put(entry("per:3", "PERSON", "王大明", [], []))
+    assert "per:3" in index and [c.entity_id for c in index.search("小平")] == ["plc:2", "per:1"]
+    assert index.search("ping\ncun") == [] and index.search("不在") == []
+
+
+def test_indexes_kept_by_load_equal_those_read_from_the_store(store: OxigraphStore) -> None:
+    labels, adjacency = read_labels(store.store), read_adjacency(store.store)
+    assert len(labels) == len(store.labels()) == store.counts()["entities"]
+    assert len(adjacency) == len(store.adjacency()) == store.counts()["relations"]
+    for node in store.all_entities():
+        assert adjacency.links(node.id) == store.adjacency().links(node.id)
+        assert [link.id for link in adjacency.links(node.id)] == sorted(
+            e.id for e in store.all_relations() if node.id in (e.source, e.target))
+    for needle in ("邓", "xiao", "延安"):
+        assert labels.search(needle) == store.labels().search(needle)
+
+
+def test_reopened_store_rebuilds_its_indexes(tmp_path: Path) -> None:
+    first = OxigraphStore(tmp_path / "oxigraph")
+    first.load(mini_records(), documents_text=mini_texts())
+    expected = (first.search("邓"), first.neighbours(DENG, depth=2), first.paths(FATHER, YANAN, k=3, max_hops=5))
+    first.close()
+    again = OxigraphStore(tmp_path / "oxigraph")
+    assert (again.search("邓"), again.neighbours(DENG, depth=2), again.paths(FATHER, YANAN, k=3, max_hops=5)) == expected
+    again.load([EntityRecord(id="per:000000000001", type="PERSON", name="邓新人")])
+    assert again.search("邓新人")[0].entity.id == "per:000000000001"
+    again.close()
+
+
+def test_reloading_an_entity_keeps_the_relations_it_is_the_subject_of(store: OxigraphStore) -> None:
+    ask = "ASK { ?s kg:recordId ?id ; ?p ?o . ?r kg:subject ?s ; kg:object ?o ; kg:relationType ?p }"
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?r kg:subject ?s ; kg:object ?o ; kg:relationType ?p . ?s ?p ?o }"
+    before = int(store._select(count)[0]["n"].value)
+    store.load([EntityRecord(id=DENG, type="PERSON", name="邓小平", aliases=["小平"])])
+    assert bool(store.sparql(ask))
+    assert int(store._select(count)[0]["n"].value) == before == store.counts()["relations"]
+
+
+def test_shortest_distance_agrees_with_breadth_first_search() -> None:
+    import random
+
+    for seed in range(200):
+        rnd = random.Random(seed)
+        n = rnd.randint(2, 30)
+        adjacent: dict[str, dict[str, Link]] = {str(i): {} for i in range(n)}
+        for i in range(rnd.randint(0, 60)):
+            a, b = str(rnd.randrange(n)), str(rnd.randrange(n))
+            if a != b:
+                adjacent[a][b] = adjacent[b][a] = Link(f"rel:{i}", "PARENT_OF", a, b)
+        source, target = str(rnd.randrange(n)), str(rnd.randrange(n))
+        dist, level = {source: 0}, [source]
+        while level:
+            grown = []
+            for x in level:
+                for o in adjacent[x]:
+                    if o not in dist:
+                        dist[o] = dist[x] + 1
+                        grown.append(o)
+            level = grown
+        for max_hops in (1, 2, 3, 5):
+            want = dist.get(target)
+            assert shortest_distance(source, target, max_hops, adjacent.__getitem__) == (
+                want if want is not None and want <= max_hops else None)

@@ -18,6 +18,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote
 
+import neo4j
 import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
@@ -205,7 +206,7 @@ def test_html_entities_and_doctype_tricks_stay_text(tmp_path: Path) -> None:
 def _kg(args: list[str], env_extra: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KG_NEO4J_PASSWORD": SECRET, "KG_DATA_DIR": str(cwd / "data"), **env_extra}
     return subprocess.run([sys.executable, "-m", "kg.cli", *args], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=120, check=False)
 
 
 def test_password_not_in_kg_settings_output(tmp_path: Path) -> None:
@@ -238,7 +239,8 @@ def test_password_not_in_api_bodies_pages_or_stats(tmp_path: Path) -> None:
 
 
 @pytest.mark.neo4j
-def test_password_not_in_wrong_credentials_error(tmp_path: Path, neo4j_settings: Settings) -> None:
+def test_password_not_in_wrong_credentials_error(tmp_path: Path, neo4j_settings: Settings,
+                                                neo4j_driver: neo4j.Driver) -> None:
     """A real Neo4j (tests/neo4j_fixture.py) refusing SECRET as the password: the error must not echo it."""
     records = tmp_path / "r.jsonl"
     records.write_text('{"record": "entity", "id": "per:0000000000b2", "type": "PERSON", "name": "卓琳"}\n',

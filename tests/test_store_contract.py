@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from kg.ids import record_relation_id
 from kg.models import Record, RelationRecord, parse_record
-from kg.rdf_export import record_relation_id
 from kg.store.base import GraphStore
 from kg.store.rdf_store import OxigraphStore
 

@@ -15,7 +15,7 @@ import re
 
 from kg.relations.builder import GraphBuilder
 from kg.relations.coref import Coref
-from kg.relations.kinship import _ORDINAL, KIN_WORD
+from kg.relations.kinship import KIN_WORD, ORDINAL
 from kg.relations.sentences import Sentence
 from kg.relations.types import Span
 
@@ -37,7 +37,7 @@ _SPEAK = re.compile(r"^(?:(?:出席|参加|到会|莅临)[^，。；]{0,6}?并|�
                     r"动员|总结)?(主持|讲话|致辞|发言|报告|作报告|传达)")
 _ATTEND = re.compile(r"(参加|出席|参会|列席|陪同|随同|参与)")
 _SAME_DAY = re.compile(r"^(同日|当日|同天|当天|同月|是日|次日)")
-_KIN_HEAD = re.compile(rf"^(?:的|之){_ORDINAL}?{KIN_WORD}$")
+_KIN_HEAD = re.compile(rf"^(?:的|之){ORDINAL}?{KIN_WORD}$")
 
 
 def _kind_of_event_name(name: str) -> str:
@@ -127,7 +127,7 @@ class _EventPass:
         if date:
             self.b.set_property(ev, "date", date)
         place = _place_in(s)
-        if place is not None:
+        if place is not None and kind not in ("birth", "death"):  # those link the most specific place
             self.b.relate("HAPPENED_AT", ev, self.b.candidate_for(place), s, COMPONENT, 0.75)
         return ev
 

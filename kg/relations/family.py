@@ -21,6 +21,7 @@ from itertools import combinations, pairwise
 
 from kg.relations.builder import GraphBuilder
 from kg.relations.coref import Coref
+from kg.relations.kinship import CHILD_WORDS, KIN_WORD
 from kg.relations.sentences import Sentence
 from kg.relations.types import Span
 
@@ -34,11 +35,12 @@ _CHILD_GLUE = re.compile(r"^(?:[、，,和及与]|以及)$")
 _ORDER = re.compile(r"^(?:老[大二三四五六七八九十幺]|长子|次子|三子|四子|五子|幼子|长女|次女|三女|四女|幼女|小女儿|"
                     r"大女儿|小儿子|大儿子|二儿子|三儿子)")
 _SIB_WORD = re.compile(r"(大姐|二姐|三姐|大哥|二哥|三哥|小妹|大妹|二妹|小弟|大弟|二弟|三弟|姐姐|哥哥|妹妹|弟弟)")
-_WED = re.compile(r"^(?:先后|曾|又|再|后|续)?(?:娶|迎娶|续娶|纳|聘娶|续弦)了?$")
-_WED_TO = re.compile(r"^(?:先后|曾|又|再|后)?(?:嫁给|嫁与|嫁于|许配给|许配与|下嫁)了?$")
+_WED = re.compile(r"^[，,]?(?:先后|曾|又|再|后|续)?(?:娶|迎娶|续娶|纳|聘娶|续弦)了?$")
+_WED_TO = re.compile(r"^[，,]?(?:后来|先后|曾|又|再|后)?(?:嫁给|嫁与|嫁于|许配给|许配与|下嫁)了?$")
 _COUPLE = re.compile(r"^(?:同志|二人|两人)?(?:系|是|为|结为|成为|乃)?(?:夫妻|夫妇|伉俪)")
 _SIBLINGS = re.compile(r"^(?:系|是|为|乃)?(?:亲|同胞)?(?:兄弟姐妹|兄弟|姐妹|兄妹|姐弟|姊妹)")
-_ADOPTED_TO = re.compile(r"^(?:被|后|幼)?(?:过继给|过继予|过继与|出嗣给|出嗣予|出嗣|过房给)$")
+_ADOPTED_TO = re.compile(rf"^(?:被|后|幼)?(?:过继给|过继予|过继与|出嗣给|出嗣予|出嗣|过房给)(?:其|他的)?(?:{KIN_WORD})?$")
+_BORN_OF = re.compile(rf"^(?:所生|生)(?:的)?({KIN_WORD})")
 _ADOPTS = re.compile(r"^过继$")
 _FOUNDER = re.compile(r"([\u4e00-\u9fff])氏(?:家族)?(?:入川|入蜀|迁川)?(始祖|先祖|鼻祖|一世祖|远祖)$")
 _MEMBER = re.compile(r"([\u4e00-\u9fff])氏(?:家族)?(?:族人|后人|后裔|子孙|后代)$")
@@ -165,6 +167,12 @@ class _FamilyPass:
             if _WED.match(gap) or _WED_TO.match(gap):
                 for w in _person_list(self.b, s, people, i + 1):
                     self.b.relate("SPOUSE_OF", src, self.b.candidate_for(w), s, COMPONENT, 0.85, (a.start, w.end))
+            elif gap in ("与", "和", "同") and (born := _BORN_OF.match(tail)) and born.group(1) in CHILD_WORDS and i > 0 \
+                    and re.fullmatch(r"[，,]?(?:是|为|系|乃)", s.between(people[i - 1], a)):
+                child = self.b.candidate_for(people[i - 1])  # 邓先芙是邓绍昌与夏伯根所生的女儿
+                self.b.relate("SPOUSE_OF", src, tgt, s, COMPONENT, 0.85)
+                for parent in (src, tgt):
+                    self.b.relate("PARENT_OF", parent, child, s, COMPONENT, 0.85, kind=born.group(1))
             elif gap in ("与", "和", "同") and _COUPLE.match(tail):
                 self.b.relate("SPOUSE_OF", src, tgt, s, COMPONENT, 0.85)
             elif gap in ("与", "和", "同") and _SIBLINGS.match(tail):

@@ -23,7 +23,8 @@ _CHILD = {"儿子", "子", "长子", "次子", "三子", "四子", "五子", "�
           "老三", "老四", "老五", "养子", "养女", "继子", "继女", "义子", "义女", "嗣子", "嗣女"}
 _SPOUSE = {"妻", "妻子", "夫人", "丈夫", "夫", "元配", "原配", "爱人", "老伴", "配", "继室"}
 _SIBLING = {"哥哥", "兄", "长兄", "胞兄", "弟", "弟弟", "胞弟", "姐姐", "姐", "妹", "妹妹", "大哥", "二哥", "三哥",
-            "大姐", "二姐", "三姐", "大妹", "小妹", "小弟", "四弟", "三弟", "二弟", "兄长"}
+            "大姐", "二姐", "三姐", "大妹", "小妹", "小弟", "四弟", "三弟", "二弟", "兄长", "兄弟姐妹", "兄弟", "姐妹",
+            "兄妹", "姐弟", "姊妹", "同胞兄弟", "胞姐", "胞妹"}
 _OTHER = {"祖父", "祖母", "外祖父", "外祖母", "爷爷", "奶奶", "外公", "外婆", "曾祖父", "曾祖母", "高祖", "先祖", "始祖",
           "舅父", "舅舅", "舅母", "叔父", "叔叔", "伯父", "伯伯", "姑母", "姑姑", "姨母", "表弟", "表兄", "表哥",
           "表姐", "表妹", "堂兄", "堂弟", "堂姐", "堂妹", "孙", "孙子", "孙女", "侄", "侄子", "侄女", "外孙",
@@ -34,9 +35,12 @@ _GENERATION = r"第[一二三四五六七八九十百零〇\d]+(?:世|代)(?:孙
 _ALL = sorted(_PARENT | _CHILD | _SPOUSE | _SIBLING | _OTHER, key=len, reverse=True)
 KIN_WORD = rf"(?:{_GENERATION}|{'|'.join(_ALL)})"
 _ORDINAL = r"(?:第[一二三四五六七八九十\d]+(?:位|任|个|房)?)"
-_FORWARD = re.compile(rf"^(?:和|及|与|携)?(?:的|之)?{_ORDINAL}?({KIN_WORD})(?:原名|本名)?(?:是|叫|名叫|为|，|：)?$")
+_FORWARD = re.compile(rf"^(?:和|及|与|携)?(?:的|之)?{_ORDINAL}?({KIN_WORD})(?:原名|本名)?(?:是|叫|名叫|为|有|包括|，|：)?$")
 _REVERSE = re.compile(r"^[，,]?(?:为|是|系|乃)[^，。；,;的]{0,20}$")
 _REVERSE_TAIL = re.compile(rf"^(?:的|之)?{_ORDINAL}?({KIN_WORD})")
+CHILD_WORDS = frozenset(_CHILD)
+ORDINAL = _ORDINAL
+_CLAUSE_VERB = re.compile(r"^(?:是|为|系|乃)")
 _LIST_ITEM = re.compile(rf"^[，,、；]{_ORDINAL}?{KIN_WORD}$")
 _LIST_GLUE = frozenset({"、", "和", "及", "与"})
 _LIST_NEXT = re.compile(rf"^[、，,和及]({KIN_WORD})(?:是|叫|名叫|为|：)?$")
@@ -65,6 +69,7 @@ def extract_kinship(b: GraphBuilder, coref: Coref) -> None:
     for s in b.sentences:
         people = [m for m in s.mentions if m.type == "PERSON"]
         chain: tuple[Span, str] | None = None  # (anchor, kin word) of the last forward relation: 的弟弟B、C
+        consumed = -1  # end of the kin word read by a reverse form (A是B的长女，C…: 长女 is not C's)
         for a, c in pairwise(people):
             gap = s.between(a, c)
             if chain is not None and a.end < c.start:
@@ -81,6 +86,8 @@ def extract_kinship(b: GraphBuilder, coref: Coref) -> None:
                 gap = s.text[s.local(titles[0].end):s.local(c.start)]
                 gap = gap[1:] if gap[:1] in ("和", "及") and gap[1:] in _SPOUSE else gap
             fwd = _FORWARD.match(gap)
+            if fwd and (a.end < consumed or (gap.endswith(("，", ",")) and _CLAUSE_VERB.match(s.after(c, 2)))):
+                fwd = None
             if fwd and a.end < c.start:
                 _relate_kin(b, b.candidate_for(a), fwd.group(1), b.candidate_for(c), s, (a.start, c.end), 0.9)
                 chain = (a, fwd.group(1))
@@ -90,6 +97,7 @@ def extract_kinship(b: GraphBuilder, coref: Coref) -> None:
             if rev is not None and tail is not None:
                 _relate_kin(b, b.candidate_for(c), tail.group(1), b.candidate_for(a), s,
                             (a.start, c.end + tail.end()), 0.85)
+                consumed = c.end + tail.end()
                 continue
             if gap in ("与", "和", "同") and _MARRY.match(s.after(c, 20)):
                 b.relate("SPOUSE_OF", b.candidate_for(a), b.candidate_for(c), s, COMPONENT, 0.9)

@@ -2,7 +2,8 @@
 
 * propagation — a person name the NER tagged somewhere in the document is also a mention where it occurs
   untagged (``淡氏生邓先烈…`` after ``娶张氏、淡氏``), when the name has three or more characters or is a woman's
-  ``某氏`` form, and the occurrence overlaps no other mention and is not inside a longer run of a tagged name.
+  ``某氏`` form, and the occurrence overlaps no other mention and does not start a longer name (``邓小平故居``,
+  ``邓小平理论``, ``《邓小平文选》``).
 * organisations before a title — ``市委党史研究室党组书记、主任张华`` where the NER tagged only the titles: the
   run of text between the previous punctuation and the TITLE becomes an ORG when it ends with an
   institution word (研究室 办 局 委 中心 政府 公司…) and holds no verb or particle; a PLACE mention right before it
@@ -21,6 +22,8 @@ from kg.relations.types import AnnotatedDoc, Span
 _CLAN_TAIL = re.compile(r"^(?:入川|入蜀|迁川|来川)?(?:始祖|先祖|鼻祖|远祖|一世祖|族人|家族|族谱|宗族|宗祠|祠堂|后人|后裔|子孙|"
                         r"族|家谱|世系|宗亲)")
 _SHI = re.compile(r"^[\u4e00-\u9fff]{1,2}氏$")
+# 邓小平故居, 邓小平理论, 《邓小平文选》: a name inside a longer name is not a mention of the person
+_COMPOUND_NEXT = re.compile(r"[故理思纪路街像广号铜文选年研陈旧同]")
 _ORG_RUN = re.compile(r"([\u4e00-\u9fff]{0,14}?(?:研究室|办公室|委员会|研究会|中心|政府|公司|集团|银行|协会|学会|大学|学校|中学|"
                       r"小学|医院|法院|检察院|报社|电视台|出版社|纪念馆|陈列馆|博物馆|文联|作协|科协|总工会|室|办|局|厅|委|院|馆|"
                       r"站|所|处|部|社))$")
@@ -42,7 +45,8 @@ def prepare_mentions(doc: AnnotatedDoc) -> AnnotatedDoc:
     for name in names:
         for hit in re.finditer(re.escape(name), doc.text):
             s, e = hit.start(), hit.end()
-            if any(a < e and s < b for a, b in taken):
+            if any(a < e and s < b for a, b in taken) or (
+                    not _SHI.match(name) and (_COMPOUND_NEXT.match(doc.text[e:e + 1]) or doc.text[s - 1:s] in "《“")):
                 continue
             span = Span(start=s, end=e, type="PERSON", text=name)
             if is_clan(doc.text, span):

@@ -129,13 +129,14 @@ def extract_offices(b: GraphBuilder, coref: Coref) -> None:
             holder_ids: list[str] = [b.candidate_for(h) for h in holders]
             if not holders:
                 before = [x for x in ms[:i] if x.type == "PERSON"]
-                lead = s.text[: s.local(m.start)]
+                lead = s.text[: s.local((_org_before(s, m) or m).start)]
                 if before and _VERB.search(s.between(before[-1], _org_before(s, m) or m) + "") or (
                         before and _VERB.search(lead)):
                     holder_ids = [b.candidate_for(_clause_subject(s, before, m))]
                     confidence = 0.8
                 elif not before and _VERB.search(lead):
-                    holder_ids = coref.pronoun("", s, m)
+                    # a memoir's 我 (resolved only when the document names the narrator), else the topic
+                    holder_ids = coref.pronoun("我" if re.search(r"(?:^|[，,])我", lead) else "", s, m)
                     confidence = 0.6
             if not holder_ids:
                 continue

@@ -182,11 +182,14 @@ def _relation_pattern(relation_types: list[str] | None) -> str:
 def neighbourhood(entity_id: str, depth: int, relation_types: list[str] | None, entity_types: list[str] | None,
                   limit: int) -> Statement:
     """One query: a breadth-first walk of ``depth`` hops (ids ascending within a hop, ``limit`` nodes at most,
-    nodes of other types not crossed), then the relations among the nodes found. ``relation_types`` must hold
-    at least one known type. Returns one row ``{nodes, edges}`` (none when the entity does not exist)."""
+    nodes of other types not crossed), then the relations among the nodes found (of ``relation_types``; unknown
+    ones are ignored). Returns one row ``{nodes, edges}`` (none when the entity does not exist)."""
     if not 0 <= depth <= MAX_DEPTH:
         raise ValueError(f"depth {depth} is out of range; use 0 to {MAX_DEPTH}")
     types = _relation_pattern(relation_types)
+    if types == ":":  # no known relation type to cross: the start alone
+        return (f"MATCH (e:Entity {{id: $id}}) RETURN [{_NODE_VIEW}] AS nodes, [] AS edges",
+                {"id": entity_id, "etypes": entity_types or None, "limit": limit})
     hop = (
         "CALL { WITH seen, frontier UNWIND frontier AS f "
         f"MATCH (f)-[{types}]-(n:Entity) WHERE NOT n IN seen AND ($etypes IS NULL OR n.type IN $etypes) "

@@ -21,7 +21,6 @@ from neo4j import GraphDatabase, ManagedTransaction
 
 from kg.ids import mention_id, record_relation_id
 from kg.models import (
-    RELATION_TYPES,
     DocumentRecord,
     EntityRecord,
     MentionRecord,
@@ -80,7 +79,6 @@ class Neo4jStore:
     name = "neo4j"
 
     def __init__(self, settings: Settings | None = None, *, driver: neo4j.Driver | None = None) -> None:
-        self._edges: dict[str, EdgeView] = {}
         self.settings = settings or get_settings()
         if not self.settings.neo4j_uri:
             raise ValueError("KG_NEO4J_URI is empty; set it (e.g. from `scripts/neo4j.sh uri`) to use the Neo4j store")
@@ -92,9 +90,6 @@ class Neo4jStore:
             auth=(self.settings.neo4j_user, self.settings.neo4j_password.get_secret_value()),
             notifications_min_severity="OFF",
         )
-        self.walk = GraphWalk(self._links, self._node, self._edges.get)
-        self._adjacency: dict[str, list[EdgeView]] = {}
-        self._nodes: dict[str, NodeView | None] = {}
         self._schema_ready = False
 
     def __repr__(self) -> str:
@@ -208,54 +203,11 @@ class Neo4jStore:
             pass
 
     # ------------------------------------------------------------------------------------------ reading helpers
-    def _node(self, entity_id: str) -> NodeView | None:
-        if entity_id not in self._nodes:
-            rows = self._read(*cypher.nodes_by_ids([entity_id]))
-            self._nodes[entity_id] = node_view(rows[0]["node"]) if rows else None
-        return self._nodes[entity_id]
-
-    def _links(self, entity_id: str) -> list[Link]:
-        return [link_of(e) for e in self._adjacent(entity_id)]
-
-    def _adjacent(self, entity_id: str) -> list[EdgeView]:
-        if entity_id not in self._adjacency:
-            self._prefetch([entity_id])
-        return self._adjacency[entity_id]
-
-    def _prefetch(self, ids: list[str]) -> list[str]:
-        """Load the relations (and other ends) of ``ids`` in one query; returns the ids of the other ends."""
-        todo = [i for i in ids if i not in self._adjacency]
-        for i in todo:
-            self._adjacency[i] = []
-        seen: set[tuple[str, str]] = set()
-        others: set[str] = set()
-        for chunk in _chunks(todo, self.batch_size):
-            for row in self._read(*cypher.adjacent_edges(chunk)):
-                edge = edge_view(row["edge"])
-                if (row["id"], edge.id) not in seen:
-                    seen.add((row["id"], edge.id))
-                    self._adjacency[row["id"]].append(edge)
-                    self._edges[edge.id] = edge
-                other = node_view(row["node"])
-                self._nodes[other.id] = other
-                others.add(other.id)
-        for i in todo:
-            self._adjacency[i].sort(key=lambda e: e.id)
-        return sorted(others)
-
-    def _prefetch_levels(self, start: str, hops: int) -> None:
-        """Load relations breadth-first from ``start``, one query per hop, up to ``PREFETCH_NODES`` nodes."""
-        level, loaded = [start], 0
-        for _ in range(max(hops, 0)):
-            if not level or loaded + len(level) > PREFETCH_NODES:
-                break
-            loaded += len(level)
-            level = [o for o in self._prefetch(level) if o not in self._adjacency]
-
-    def _fresh_cache(self) -> None:
-        self._adjacency.clear()
-        self._nodes.clear()
-        self._edges.clear()
+    def walk(self) -> tuple[GraphWalk, _Around]:
+        """The shared walk over a fresh cache of what this call reads (calls never share one: the API is
+        multi-threaded and the graph may change between calls)."""
+        around = _Around(self)
+        return GraphWalk(around.links, around.node, around.edges.get), around
 
     def document_text(self, doc_id: str) -> str | None:
         rows = self._read(*cypher.document_texts([doc_id]))
@@ -277,12 +229,12 @@ class Neo4jStore:
         return {key: int(self._read(query)[0]["n"]) for key, query in cypher.count_queries().items()}
 
     def get_entity(self, entity_id: str) -> EntityView | None:
-        self._fresh_cache()
-        node = self._node(entity_id)
+        around = _Around(self)
+        node = around.node(entity_id)
         if node is None:
             return None
-        relations = sorted(self._adjacent(entity_id), key=lambda e: (e.type, e.source, e.target, e.id))
-        neighbours = [n for n in (self._node(e.target if e.source == entity_id else e.source) for e in relations)
+        relations = sorted(around.adjacent(entity_id), key=lambda e: (e.type, e.source, e.target, e.id))
+        neighbours = [n for n in (around.node(e.target if e.source == entity_id else e.source) for e in relations)
                       if n is not None]
         return EntityView(**node.model_dump(), relations=relations, neighbours=neighbours,
                           mentions=self._mentions(entity_id))
@@ -315,8 +267,6 @@ class Neo4jStore:
         if limit < 1:
             return Subgraph()
         hops = min(max(depth, 0), cypher.MAX_DEPTH)
-        if relation_types is not None and not set(relation_types) & set(RELATION_TYPES):
-            hops = 0  # no known type to cross: the start alone
         rows = self._read(*cypher.neighbourhood(entity_id, hops, relation_types, entity_types, limit))
         if not rows:
             return Subgraph()
@@ -327,9 +277,9 @@ class Neo4jStore:
     def paths(self, source: str, target: str, *, k: int = 3, max_hops: int = 4) -> list[PathView]:
         """All shortest paths in one query (``allShortestPaths``); only when they are fewer than ``k`` and longer
         ones may exist, the bounded breadth-first walk of :class:`GraphWalk` (one query per hop) adds them."""
+        walk, around = self.walk()
         if k < 1 or max_hops < 1 or source == target or max_hops > cypher.MAX_DEPTH:
-            self._fresh_cache()
-            return self.walk.paths(source, target, k=k, max_hops=max_hops)
+            return walk.paths(source, target, k=k, max_hops=max_hops)
         found: dict[tuple[str, ...], PathView] = {}
         for row in self._read(*cypher.shortest_paths(source, target, max_hops)):
             nodes, edges = [node_view(n) for n in row["nodes"]], [edge_view(e) for e in row["edges"]]
@@ -342,14 +292,13 @@ class Neo4jStore:
             return [found[key] for key in sorted(found)[:k]]
         if not found:
             return []
-        self._fresh_cache()
-        self._prefetch_levels(target, max_hops)
-        return self.walk.paths(source, target, k=k, max_hops=max_hops)
+        around.prefetch_levels(target, max_hops)
+        return walk.paths(source, target, k=k, max_hops=max_hops)
 
     def events(self, entity_id: str) -> list[EventView]:
-        self._fresh_cache()
-        self._prefetch_levels(entity_id, 2)
-        return self.walk.events(entity_id)
+        walk, around = self.walk()
+        around.prefetch_levels(entity_id, 2)
+        return walk.events(entity_id)
 
     def all_entities(self) -> Iterator[NodeView]:
         with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
@@ -365,3 +314,57 @@ class Neo4jStore:
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
+
+
+class _Around:
+    """Relations and nodes one call has read, keyed by entity id; filled a whole level at a time."""
+
+    def __init__(self, store: Neo4jStore) -> None:
+        self.store = store
+        self.adjacency: dict[str, list[EdgeView]] = {}
+        self.nodes: dict[str, NodeView | None] = {}
+        self.edges: dict[str, EdgeView] = {}
+
+    def node(self, entity_id: str) -> NodeView | None:
+        if entity_id not in self.nodes:
+            rows = self.store._read(*cypher.nodes_by_ids([entity_id]))
+            self.nodes[entity_id] = node_view(rows[0]["node"]) if rows else None
+        return self.nodes[entity_id]
+
+    def links(self, entity_id: str) -> list[Link]:
+        return [link_of(e) for e in self.adjacent(entity_id)]
+
+    def adjacent(self, entity_id: str) -> list[EdgeView]:
+        if entity_id not in self.adjacency:
+            self.prefetch([entity_id])
+        return self.adjacency[entity_id]
+
+    def prefetch(self, ids: list[str]) -> list[str]:
+        """Load the relations (and other ends) of ``ids`` in one query; returns the ids of the other ends."""
+        todo = [i for i in ids if i not in self.adjacency]
+        for i in todo:
+            self.adjacency[i] = []
+        seen: set[tuple[str, str]] = set()
+        others: set[str] = set()
+        for chunk in _chunks(todo, self.store.batch_size):
+            for row in self.store._read(*cypher.adjacent_edges(chunk)):
+                edge = edge_view(row["edge"])
+                if (row["id"], edge.id) not in seen:
+                    seen.add((row["id"], edge.id))
+                    self.adjacency[row["id"]].append(edge)
+                    self.edges[edge.id] = edge
+                other = node_view(row["node"])
+                self.nodes[other.id] = other
+                others.add(other.id)
+        for i in todo:
+            self.adjacency[i].sort(key=lambda e: e.id)
+        return sorted(others)
+
+    def prefetch_levels(self, start: str, hops: int) -> None:
+        """Load relations breadth-first from ``start``, one query per hop, up to ``PREFETCH_NODES`` nodes."""
+        level, loaded = [start], 0
+        for _ in range(max(hops, 0)):
+            if not level or loaded + len(level) > PREFETCH_NODES:
+                break
+            loaded += len(level)
+            level = [o for o in self.prefetch(level) if o not in self.adjacency]
