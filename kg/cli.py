@@ -81,6 +81,8 @@ def evaluate(
     crf_only: Annotated[bool, typer.Option(help="Score the statistical model alone, without the domain rules.")] = False,
     split_places: Annotated[bool, typer.Option(help="Split composite place names into administrative levels "
                                                      "(the corpora annotate them as one span).")] = False,
+    unseen_only: Annotated[Path | None, typer.Option(
+        help="Score only sentences that do not occur in this corpus (e.g. the model's training set).")] = None,
 ) -> None:
     """Precision, recall and F1 per type against gold corpora."""
     from ner.evaluate import evaluate_corpus
@@ -102,9 +104,22 @@ def evaluate(
         def predictor(texts: list[str]) -> list[list[tuple[int, int, str]]]:
             return annotate_many(texts, nlp=nlp)
 
+    import tempfile
+
+    from ner.corpora import read_corpus
+    from ner.train import write_bio
+
+    seen = {text for text, _ in read_corpus(unseen_only)} if unseen_only else set()
     reports = {}
     for path in gold:
-        rep = evaluate_corpus(path, predictor, fmt=fmt, types=types.split(","), limit=limit)
+        with tempfile.TemporaryDirectory() as tmp:
+            if seen:
+                kept = [(t, s) for t, s in read_corpus(path, fmt=fmt, limit=limit) if t not in seen]
+                typer.echo(f"{path}: {len(kept)} sentences not in {unseen_only}")
+                path = Path(tmp) / "unseen.bio"
+                write_bio(path, kept)
+            rep = evaluate_corpus(path, predictor, fmt=None if seen else fmt, types=types.split(","),
+                                  limit=None if seen else limit)
         typer.echo(f"\n## {path}\n")
         typer.echo(rep.to_table())
         reports[str(path)] = json.loads(rep.model_dump_json())
