@@ -15,7 +15,7 @@ from rich.console import Console
 from kg.settings import get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one error, one line, however narrow the terminal
 
 
 def _setup_logging() -> None:

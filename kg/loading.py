@@ -26,16 +26,25 @@ class RecordsError(ValueError):
 
 
 def read_records(stream: TextIO, name: str = "<stdin>") -> Iterator[Record]:
-    for lineno, line in enumerate(stream, 1):
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            yield parse_record(json.loads(line))
-        except (ValueError, TypeError) as e:
-            first = str(e).splitlines()[0]
-            raise RecordsError(f"{name}:{lineno}: not a valid record ({first}); "
-                               "records come from `kg extract` (see docs/records.md)") from None
+    """Validated records, one per JSON line; anything else stops with the file and line named."""
+    lineno = 0
+    try:
+        for lineno, line in enumerate(stream, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                data = json.loads(line)
+                if not isinstance(data, dict):
+                    raise ValueError(f"a JSON {type(data).__name__}, not an object")
+                yield parse_record(data)
+            except (ValueError, TypeError, RecursionError) as e:
+                first = (str(e).splitlines() or [type(e).__name__])[0]
+                raise RecordsError(f"{name}:{lineno}: not a valid record ({first}); "
+                                   "records come from `kg extract` (see docs/records.md)") from None
+    except UnicodeDecodeError as e:
+        raise RecordsError(f"{name}:{lineno + 1}: not UTF-8 text ({e.reason}); "
+                           "records files are UTF-8 JSON Lines written by `kg extract`") from None
 
 
 def open_stores(settings: Settings) -> list[GraphStore]:

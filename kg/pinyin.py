@@ -10,7 +10,7 @@ from pypinyin import Style, lazy_pinyin
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 20)
 def _forms(name: str) -> tuple[str, ...]:
     if not _HAN.search(name):
         return ()

@@ -19,7 +19,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(Path("kg-data"), description="Folder of the embedded on-disk RDF store and load state.")
     workers: int = Field(0, description="Extraction processes; 0 means one per CPU core.")
-    batch_size: int = Field(1000, description="Rows per UNWIND batch when writing to Neo4j.")
+    batch_size: int = Field(10000, description="Rows per UNWIND batch when writing to Neo4j.")
     pipeline_version: str = Field("", description="Overrides the pipeline version used to skip already-processed documents.")
     max_file_mb: int = Field(200, description="Largest document accepted, in MB.")
 

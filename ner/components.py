@@ -36,6 +36,7 @@ from ner.rules import (
 )
 
 CANDIDATES = "gazetteer_candidates"
+TEXT = "gazetteer_text"
 _EDGE_PUNCT = set("，。、；：？！“”‘’「」『』（）()《》〈〉【】[]—…·,.;:?!\"' \n\t")
 
 for _attr in ("value", "precision", "component"):
@@ -53,7 +54,9 @@ class CharTokenizer:
         self.vocab = vocab
 
     def __call__(self, text: str) -> Doc:
-        return Doc(self.vocab, words=list(text), spaces=[False] * len(text))
+        doc = Doc(self.vocab, words=list(text), spaces=[False] * len(text))
+        doc.user_data[TEXT] = text  # Doc.text joins every token again on each access
+        return doc
 
     def to_bytes(self, **_: Any) -> bytes:
         return b""
@@ -76,6 +79,11 @@ def create_char_tokenizer() -> Any:
     return make
 
 
+def _text(doc: Doc) -> str:
+    text: str = doc.user_data.get(TEXT) or doc.text
+    return text
+
+
 def _candidates(doc: Doc) -> list[Candidate]:
     found: list[Candidate] = doc.user_data.setdefault(CANDIDATES, [])
     return found
@@ -89,7 +97,7 @@ class CrfComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         found = _candidates(doc)
-        text = doc.text
+        text = _text(doc)
         for start, end, label in self.tagger.tag(text):
             # the model sometimes takes a bracket or comma at an edge: 叶超）
             while start < end and text[start] in _EDGE_PUNCT:
@@ -114,7 +122,7 @@ class RulesComponent:
     def __call__(self, doc: Doc) -> Doc:
         from kg.dates import find_date_spans, normalise_date
 
-        text = doc.text
+        text = _text(doc)
         found = _candidates(doc)
         places = [(c.start, c.end) for c in found if c.label == "PLACE"]
         if self.admin is not None:
@@ -169,17 +177,17 @@ class MergeComponent:
         self.exclude = set(exclude)
 
     def __call__(self, doc: Doc) -> Doc:
-        found = _trim_model_spans(doc.text, [c for c in _candidates(doc) if c.label not in self.exclude])
+        found = _trim_model_spans(_text(doc), [c for c in _candidates(doc) if c.label not in self.exclude])
         statistical_orgs = [c for c in found if c.component == "crf" and c.label == "ORG"]
         if statistical_orgs:
             # an organisation rule never cuts into a longer name the model read whole
             found = [c for c in found if not (c.component == "rules.org" and any(
                 o.start < c.end and c.start < o.end and o.end - o.start >= c.end - c.start
                 and not (c.start <= o.start and o.end <= c.end) for o in statistical_orgs))]
-        found = [c for c in found if c.label != "PERSON" or c.end - c.start >= 2 or _addressed(doc.text, c.end)]
+        found = [c for c in found if c.label != "PERSON" or c.end - c.start >= 2 or _addressed(_text(doc), c.end)]
         chosen = select(found, len(doc))
         persons = [(c.start, c.end) for c in chosen if c.label == "PERSON"]
-        extra = extend_person_lists(doc.text, persons)
+        extra = extend_person_lists(_text(doc), persons)
         if extra:
             chosen = select(chosen + extra, len(doc))
         spans = []
@@ -189,7 +197,7 @@ class MergeComponent:
             span._.precision = c.precision
             span._.component = c.component
             spans.append(span)
-        doc.ents = spans
+        doc.set_ents(spans, default="unmodified")
         del doc.user_data[CANDIDATES]
         return doc
 

@@ -142,8 +142,6 @@ def test_batch_exits_1_and_names_every_bad_file_with_its_reason(batch_run: tuple
     assert "Traceback" not in run.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="kg/cli.py prints errors through a rich Console that wraps at 80 columns "
-                   "when stderr is not a terminal, so one error spans several lines (grep/log parsers lose the reason)")
 def test_each_skipped_file_is_exactly_one_stderr_line(batch_run: tuple[Path, Run]) -> None:
     work, run = batch_run
     report = json.loads((work / "report.json").read_text(encoding="utf-8"))

@@ -162,16 +162,7 @@ def _replayers(folder: Path) -> dict[str, Callable[[bytes], None]]:
 
 
 CORPUS_FILES = sorted(p for p in CORPUS.glob("*--*") if p.is_file())
-KNOWN_BUGS = {  # corpus files whose bug is not fixed yet: "<file name>": "what is wrong, where"
-    "kg_load--json-array-line.jsonl": "kg/loading.py read_records: a JSON line that is not an object "
-                                      "(e.g. [1]) escapes as AttributeError, not a RecordsError naming file:line",
-    "kg_load--json-string-line.jsonl": "kg/loading.py read_records: a JSON string line escapes as AttributeError, "
-                                       "not a RecordsError naming file:line",
-    "kg_load--utf16-file.jsonl": "kg/cli.py load: a records file that is not UTF-8 ends as a bare "
-                                 "UnicodeDecodeError message without the file name or how to fix it",
-    "kg_load--deeply-nested-json.jsonl": "kg/loading.py read_records: deeply nested JSON raises RecursionError, "
-                                         "not a RecordsError naming file:line",
-}
+KNOWN_BUGS: dict[str, str] = {}  # corpus files whose bug is not fixed yet: "<file name>": "what is wrong, where"
 
 
 def test_corpus_is_not_empty_and_every_file_has_a_target(tmp_path: Path) -> None:

@@ -144,9 +144,6 @@ def test_moderately_nested_groups_are_answered(client: TestClient, depth: int) -
     assert response.status_code == 200, response.text
 
 
-@pytest.mark.xfail(strict=True, reason="kg/store/sparql_guard.py check_query: rdflib's pyparsing parser raises "
-                   "RecursionError on ~40+ nested groups or property-path parentheses; it escapes as a 500 "
-                   "instead of a 400 'too deeply nested'")
 @pytest.mark.parametrize("query", [
     "SELECT * WHERE " + "{ " * 60 + "?s ?p ?o" + " }" * 60,
     "SELECT * WHERE " + "{ " * 5000 + "?s ?p ?o" + " }" * 5000,
@@ -285,10 +282,6 @@ async def _burst(base: str, query: str, n: int) -> list[int | str]:
     return [a.status_code if isinstance(a, httpx.Response) else type(a).__name__ for a in answers]
 
 
-@pytest.mark.xfail(strict=True, reason="kg/store/sparql_guard.py check_query calls rdflib's pyparsing grammar from "
-                   "many threadpool threads; pyparsing is not thread-safe (parse-action arity detection races), so "
-                   "concurrent first queries get 500 TypeError and /sparql stays broken until restart; "
-                   "serialise parseQuery with a lock or parse in the worker")
 def test_concurrent_first_sparql_queries_on_a_fresh_server_all_succeed(tmp_path: Path) -> None:
     make_app(tmp_path)
     with running_server(tmp_path) as base:

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import replace
 
 from kg.relations.types import AnnotatedDoc, Span
@@ -40,19 +41,21 @@ def prepare_mentions(doc: AnnotatedDoc) -> AnnotatedDoc:
     kept = [m for m in doc.mentions if not is_clan(doc.text, m)]
     names = sorted({m.text for m in kept if m.type == "PERSON" and (len(m.text) >= 3 or _SHI.match(m.text))},
                    key=len, reverse=True)
-    taken = [(m.start, m.end) for m in kept]
+    taken = bytearray(len(doc.text) + 1)  # characters already inside a mention
+    for m in kept:
+        taken[m.start:m.end] = b"\x01" * (m.end - m.start)
     added: list[Span] = []
     for name in names:
         for hit in re.finditer(re.escape(name), doc.text):
             s, e = hit.start(), hit.end()
-            if any(a < e and s < b for a, b in taken) or (
+            if any(taken[s:e]) or (
                     not _SHI.match(name) and (_COMPOUND_NEXT.match(doc.text[e:e + 1]) or doc.text[s - 1:s] in "《“")):
                 continue
             span = Span(start=s, end=e, type="PERSON", text=name)
             if is_clan(doc.text, span):
                 continue
             added.append(span)
-            taken.append((s, e))
+            taken[s:e] = b"\x01" * (e - s)
     kept, added = _orgs_before_titles(doc.text, kept, added)
     if not added and len(kept) == len(doc.mentions):
         return doc
@@ -62,12 +65,14 @@ def prepare_mentions(doc: AnnotatedDoc) -> AnnotatedDoc:
 def _orgs_before_titles(text: str, kept: list[Span], added: list[Span]) -> tuple[list[Span], list[Span]]:
     spans = sorted(kept + added, key=lambda m: m.start)
     ends = {m.end: m for m in spans}
+    sorted_ends = sorted(m.end for m in spans)
     new: list[Span] = []
     dropped: set[tuple[int, int]] = set()
     for t in spans:
         if t.type != "TITLE" or t.start in ends:
             continue
-        floor = max([m.end for m in spans if m.end <= t.start] + [0])
+        k = bisect_right(sorted_ends, t.start)
+        floor = sorted_ends[k - 1] if k else 0
         lead = text[max(floor, t.start - 14):t.start]
         run = re.split(r"[，。；、：:（）()“”《》\s,;]", lead)[-1]
         m = _ORG_RUN.search(run)

@@ -60,6 +60,10 @@ PREFETCH_NODES = 5000
 """Most nodes whose relations one walk loads ahead, level by level, before falling back to one at a time."""
 
 
+_Step = tuple[tuple[str, dict[str, Any]], dict[str, Record] | None]
+"""A statement, and the records it writes when some may have to wait for their entities."""
+
+
 class _Batches:
     """Records of one load, grouped by kind; relation and mention rows keyed by id (later ones merged in)."""
 
@@ -71,6 +75,19 @@ class _Batches:
 
     def __len__(self) -> int:
         return len(self.documents) + len(self.entities) + len(self.mentions) + len(self.relations)
+
+    def add(self, rec: Record) -> None:
+        if isinstance(rec, DocumentRecord):
+            self.documents[rec.id] = rec
+        elif isinstance(rec, EntityRecord):
+            old = self.entities.get(rec.id)
+            self.entities[rec.id] = merge_entities(old, rec) if old else rec
+        elif isinstance(rec, MentionRecord):
+            self.mentions[mention_id(rec.doc, rec.start, rec.end)] = rec
+        else:
+            rid = record_relation_id(rec)
+            old_rel = self.relations.get(rid)
+            self.relations[rid] = merge_relations(old_rel, rec) if old_rel else rec
 
 
 class Neo4jStore:
@@ -136,27 +153,21 @@ class Neo4jStore:
         pending = _Batches()
         deferred = _Batches()
         for rec in records:
+            pending.add(rec)
             if isinstance(rec, DocumentRecord):
-                pending.documents[rec.id] = rec
                 docs.add(rec.id)
             elif isinstance(rec, EntityRecord):
-                old = pending.entities.get(rec.id)
-                pending.entities[rec.id] = merge_entities(old, rec) if old else rec
                 stats.entities += 1
             elif isinstance(rec, MentionRecord):
-                pending.mentions[mention_id(rec.doc, rec.start, rec.end)] = rec
                 stats.mentions += 1
             else:
-                rid = record_relation_id(rec)
-                old_rel = pending.relations.get(rid)
-                pending.relations[rid] = merge_relations(old_rel, rec) if old_rel else rec
                 stats.relations += 1
             if len(pending) >= self.batch_size:
-                self._flush(pending, deferred)
+                self._run(self._prepare(pending), deferred)
                 pending = _Batches()
-        self._flush(pending, deferred)
+        self._run(self._prepare(pending), deferred)
         missing = _Batches()
-        self._flush(deferred, missing)
+        self._run(self._prepare(deferred), missing)
         if missing.mentions or missing.relations:
             log.warning("skipped %d mentions and %d relations whose entities are not in the store",
                         len(missing.mentions), len(missing.relations))
@@ -164,38 +175,45 @@ class Neo4jStore:
         stats.seconds = time.perf_counter() - began
         return stats
 
-    def _flush(self, batch: _Batches, deferred: _Batches) -> None:
-        """Write documents, then entities, then mentions and relations (so their ends exist)."""
+    def _prepare(self, batch: _Batches) -> list[_Step]:
+        """The statements of one batch, in order: documents, entities, then mentions and relations (so their ends
+        exist); a mention or relation step keeps its records, to retry those whose ends are not stored yet."""
+        steps: list[_Step] = []
         if batch.documents:
             rows = [{"id": d.id, "props": {k: getattr(d, k) for k in ("path", "date", "sha256", "chars", "title")}}
                     for d in batch.documents.values()]
-            self._write(*cypher.upsert_documents(rows))
-        if batch.entities:
-            self._write_entities(list(batch.entities.values()))
+            steps.append((cypher.upsert_documents(rows), None))
+        by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for ent in batch.entities.values():
+            by_type[ent.type].append(entity_row(ent))
+        steps.extend((cypher.upsert_entities(entity_type, rows), None) for entity_type, rows in sorted(by_type.items()))
         if batch.mentions:
             rows = [{"id": mid, "entity": m.entity, "doc": m.doc,
                      "props": {"id": mid, **m.model_dump(exclude={"record"}, exclude_none=True)}}
                     for mid, m in batch.mentions.items()]
-            written = {r["id"] for r in self._write(*cypher.upsert_mentions(rows))}
-            deferred.mentions.update({k: v for k, v in batch.mentions.items() if k not in written})
-        if batch.relations:
-            self._write_relations(batch.relations, deferred)
-
-    def _write_entities(self, entities: list[EntityRecord]) -> None:
-        by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for ent in entities:
-            by_type[ent.type].append(entity_row(ent))
-        for entity_type, rows in sorted(by_type.items()):
-            self._write(*cypher.upsert_entities(entity_type, rows))
-
-    def _write_relations(self, relations: dict[str, RelationRecord], deferred: _Batches) -> None:
-        by_type: dict[str, dict[str, RelationRecord]] = defaultdict(dict)
-        for rid, rel in relations.items():
-            by_type[rel.type][rid] = rel
-        for rel_type, group in sorted(by_type.items()):
+            steps.append((cypher.upsert_mentions(rows), dict(batch.mentions)))
+        relations: dict[str, dict[str, RelationRecord]] = defaultdict(dict)
+        for rid, rel in batch.relations.items():
+            relations[rel.type][rid] = rel
+        for rel_type, group in sorted(relations.items()):
             rows = [relation_row(rid, rel) for rid, rel in group.items()]
-            written = {r["id"] for r in self._write(*cypher.upsert_relations(rel_type, rows))}
-            deferred.relations.update({k: v for k, v in group.items() if k not in written})
+            records: dict[str, Record] = dict(group)
+            steps.append((cypher.upsert_relations(rel_type, rows), records))
+        return steps
+
+    def _run(self, steps: list[_Step], deferred: _Batches) -> None:
+        """Write the steps; mentions and relations not written (ends missing) go to ``deferred``."""
+        for (query, params), records in steps:
+            written = self._write(query, params)
+            if records is not None:
+                done = {r["id"] for r in written}
+                for key, rec in records.items():
+                    if key in done:
+                        continue
+                    if isinstance(rec, MentionRecord):
+                        deferred.mentions[key] = rec
+                    elif isinstance(rec, RelationRecord):
+                        deferred.relations[key] = rec
 
     def clear(self) -> None:
         query, params = cypher.delete_all_batch(max(self.batch_size, 1000))

@@ -123,6 +123,28 @@ def _walk(node: Any) -> Any:
             yield from _walk(value)
 
 
+MAX_NESTING = 32
+_PARSE_LOCK = threading.Lock()
+
+
+def _nesting(query: str) -> int:
+    """Deepest nesting of (), {} and [] outside strings, IRIs and comments (an upper bound is enough)."""
+    depth = deepest = 0
+    quote = ""
+    for ch in query:
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "({[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")}]":
+            depth = max(0, depth - 1)
+    return deepest
+
+
 def check_query(query: str, *, max_query_bytes: int = MAX_QUERY_BYTES) -> list[str]:
     """Refuse updates, SERVICE, oversized and invalid queries; return the FROM / FROM NAMED IRIs (checked
     against the store's own graphs by the worker)."""
@@ -132,15 +154,23 @@ def check_query(query: str, *, max_query_bytes: int = MAX_QUERY_BYTES) -> list[s
     size = len(query.encode("utf-8"))
     if size > max_query_bytes:
         raise SparqlRefused(f"query is {size} bytes; the limit is {max_query_bytes} bytes: shorten it")
-    try:
-        tree = parseQuery(query)
-    except ParseException as error:
+    depth = _nesting(query)
+    if depth > MAX_NESTING:
+        raise SparqlRefused(f"query nests brackets {depth} deep; the limit is {MAX_NESTING}: flatten it")
+    # pyparsing keeps parser state in module globals: one parse at a time
+    with _PARSE_LOCK:
         try:
-            parseUpdate(query)
-        except ParseException:
-            raise SparqlRefused(f"SPARQL syntax error at line {error.lineno}, column {error.col}: {error.msg}") from None
-        raise SparqlRefused("updates (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ...) are not allowed: "
-                            "this endpoint is read-only; use `kg load` to change the graph") from None
+            tree = parseQuery(query)
+        except RecursionError:
+            raise SparqlRefused("query is too deeply nested to parse: flatten it") from None
+        except ParseException as error:
+            try:
+                parseUpdate(query)
+            except (ParseException, RecursionError):
+                raise SparqlRefused(
+                    f"SPARQL syntax error at line {error.lineno}, column {error.col}: {error.msg}") from None
+            raise SparqlRefused("updates (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ...) are not allowed: "
+                                "this endpoint is read-only; use `kg load` to change the graph") from None
     prologue, body = list(tree[0]), tree[1]
     for node in _walk(body):
         if getattr(node, "name", "") == "ServiceGraphPattern":
