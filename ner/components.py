@@ -248,7 +248,7 @@ def _trim_model_spans(text: str, found: list[Candidate]) -> list[Candidate]:
                 end = cut
             if c.label == "PERSON" and end - start >= 3 and text[end - 1] in _NAME_TAIL:
                 end -= 1
-            if end - start < 2:
+            if end <= start or (end - start < 2 and (start, end) != (c.start, c.end)):
                 continue
             if c.label == "ORG" and any(w in text[start:end] for w in _NOT_IN_NAMES):
                 continue  # 仁寿县调研二轮: a clause, not a name

@@ -44,6 +44,8 @@ class ModelMeta(BaseModel):
     entity_lexicon: bool = False
     words: bool = False
     """Word-boundary features from jieba's segmentation (its dictionary ships in the package)."""
+    word_context: bool = False
+    """Also the words before and after each character's word."""
     lexicon_folds: int = 5
     trained_on: list[str] = []
     sentences: int = 0
@@ -138,7 +140,8 @@ class CrfTagger:
         if meta.entity_lexicon and lexicon is None:
             raise ValueError("this model was trained with entity-lexicon features; pass its lexicon file too")
         self.meta = meta
-        self.extractor = FeatureExtractor(meta.radius, meta.trigrams, meta.lexicons, lexicon, words=meta.words)
+        self.extractor = FeatureExtractor(meta.radius, meta.trigrams, meta.lexicons, lexicon, words=meta.words,
+                                          word_context=meta.word_context)
         # CRFsuite reads the model in place and pycrfsuite keeps no reference to the buffer: hold it here,
         # or the tagger reads freed memory (segfaults) once the bytes object is collected.
         self._model_bytes = model_bytes

@@ -123,6 +123,7 @@ class FeatureExtractor:
         entity_lexicon: EntityLexicon | None = None,
         *,
         words: bool = False,
+        word_context: bool = False,
     ) -> None:
         if radius < 1 or radius > 4:
             raise ValueError(f"feature window radius must be 1..4, got {radius}")
@@ -131,6 +132,7 @@ class FeatureExtractor:
         self.lexicons = lexicons
         self.entity_lexicon = entity_lexicon
         self.words = words
+        self.word_context = word_context
         self._single_surnames, self._compound_surnames = surnames()
 
     def extract(self, text: str, entity_lexicon: EntityLexicon | None = None) -> FeatureSequence:
@@ -154,7 +156,7 @@ class FeatureExtractor:
         if self.lexicons:
             templates.extend(self._lexicon_templates(text, n))
         if self.words:
-            templates.extend(_word_templates(text, n))
+            templates.extend(_word_templates(text, n, self.word_context))
         lexicon = entity_lexicon if entity_lexicon is not None else self.entity_lexicon
         if lexicon is not None:
             templates.append(list(map("X=".__add__, lexicon.match_tags(text))))
@@ -185,29 +187,41 @@ def _segmenter() -> Any:
     return jieba
 
 
-def _word_templates(text: str, n: int) -> list[list[str]]:
+def _word_templates(text: str, n: int, context: bool = False) -> list[list[str]]:
     """Where each character sits in jieba's word (B/M/E/S), its neighbours' positions, and the word
     itself when it is two to four characters long: unknown names often come out as one word."""
     pos = ["S"] * n
     word_of = [""] * n
+    before = [""] * n
+    after = [""] * n
+    words = list(_segmenter().cut(text, HMM=True))
     i = 0
-    for word in _segmenter().cut(text, HMM=True):
+    for index, word in enumerate(words):
         k = len(word)
         if k > 1:
             pos[i] = "B"
             pos[i + k - 1] = "E"
             for j in range(i + 1, i + k - 1):
                 pos[j] = "M"
-        if 2 <= k <= 4:
-            for j in range(i, i + k):
-                word_of[j] = word
+        shown = word if 2 <= k <= 4 else ""
+        prev_word = words[index - 1] if index and len(words[index - 1]) <= 4 else ""
+        next_word = words[index + 1] if index + 1 < len(words) and len(words[index + 1]) <= 4 else ""
+        for j in range(i, i + k):
+            word_of[j] = shown
+            before[j] = prev_word
+            after[j] = next_word
         i += k
     padded = "^" + "".join(pos) + "$"
-    return [
+    templates = [
         ["G=" + p for p in pos],
         ["G3=" + padded[i : i + 3] for i in range(n)],
         ["GW=" + w for w in word_of],
     ]
+    if context:
+        # the words around a name say what it is: 记者|叶超, 副县长|李明, 到|县地方志编纂中心
+        templates.append(["GP=" + w for w in before])
+        templates.append(["GN=" + w for w in after])
+    return templates
 
 
 ENTITY_TYPE_CODES: dict[str, int] = {"PERSON": 0, "PLACE": 1, "ORG": 2}

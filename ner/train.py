@@ -76,7 +76,8 @@ def train_model(
     sentences: list[Sentence], out: Path, meta: ModelMeta, *, verbose: bool = True
 ) -> tuple[Path, float]:
     """Train on ``sentences`` and write the model (gzipped when ``out`` ends in ``.gz``) plus its meta file."""
-    extractor = FeatureExtractor(meta.radius, meta.trigrams, meta.lexicons, words=meta.words)
+    extractor = FeatureExtractor(meta.radius, meta.trigrams, meta.lexicons, words=meta.words,
+                                 word_context=meta.word_context)
     trainer = ProgressTrainer(verbose=verbose)
     started = time.perf_counter()
     full_lexicon: EntityLexicon | None = None
@@ -142,6 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-trigrams", action="store_true")
     parser.add_argument("--no-lexicons", action="store_true")
     parser.add_argument("--words", action="store_true", help="add word-boundary features from jieba")
+    parser.add_argument("--word-context", action="store_true", help="with --words: also the neighbouring words")
     parser.add_argument(
         "--entity-lexicon", action="store_true", help="jackknifed lexicon of training entities"
     )
@@ -165,6 +167,7 @@ def main(argv: list[str] | None = None) -> None:
         lexicons=not args.no_lexicons,
         entity_lexicon=args.entity_lexicon,
         words=args.words,
+        word_context=args.word_context,
         scheme=args.scheme,
         c1=args.c1,
         c2=args.c2,
