@@ -35,14 +35,21 @@ class AppState:
             if not self.closed:
                 self.store.close()
             self.store = self.factory(self.settings)
+            warm = getattr(self.store, "warm", None)
+            if callable(warm):
+                warm()
             self.closed = False
             self.stats_cache = None
             return self.store
 
     def start(self) -> None:
-        """At app start-up: reopen the store if an earlier shutdown closed it."""
+        """At app start-up: reopen the store if an earlier shutdown closed it, and build the store's
+        in-memory indexes before the first request instead of during it."""
         if self.closed and self.factory is not None:
             self.reload()
+        warm = getattr(self.store, "warm", None)
+        if callable(warm):
+            warm()
 
     def shutdown(self) -> None:
         with self.lock:

@@ -168,7 +168,7 @@ def started_server(data_dir: Path) -> Iterator[str]:
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # the server builds its indexes before it answers
         while True:
             if process.poll() is not None:
                 raise SystemExit(f"`kg serve` exited with code {process.returncode}; is {data_dir} a data dir?")
@@ -178,7 +178,7 @@ def started_server(data_dir: Path) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise SystemExit("`kg serve` did not become healthy within 60 s")
+                raise SystemExit("`kg serve` did not become healthy within 300 s")
             time.sleep(0.2)
         yield base
     finally:

@@ -83,6 +83,17 @@ def search(
     if not query:
         raise ApiError(422, "q must contain a non-blank search term", detail={"q": q})
     entity_type = _checked([type], ENTITY_TYPES, "entity type")[0] if type else None
+    count = getattr(store, "search_count", None)
+    if callable(count):
+        # the store can count without reading the entities: fetch only the page
+        page = store.search(query, entity_type=entity_type, limit=limit, offset=offset)
+        compact = "".join(query.split())
+        found = count(query, entity_type=entity_type)
+        if not found and compact != query and compact.isascii():
+            page = store.search(compact, entity_type=entity_type, limit=limit, offset=offset)
+            found = count(compact, entity_type=entity_type)
+        return SearchPage(query=query, type=entity_type, total=min(found, SEARCH_TOTAL_CAP),
+                          total_exact=found <= SEARCH_TOTAL_CAP, limit=limit, offset=offset, hits=page)
     hits = search_hits(store, query, entity_type, SEARCH_TOTAL_CAP + 1)
     exact = len(hits) <= SEARCH_TOTAL_CAP
     total = min(len(hits), SEARCH_TOTAL_CAP)

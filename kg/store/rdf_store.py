@@ -8,6 +8,8 @@ plugin), so the data is usable from rdflib. The ontology is kept in the named gr
 
 from __future__ import annotations
 
+import threading
+
 import json
 import time
 from collections.abc import Iterable, Iterator
@@ -88,6 +90,7 @@ class OxigraphStore:
         self._texts: dict[str, str | None] = {}
         self._labels: LabelIndex | None = None
         self._adjacency: Adjacency | None = None
+        self._index_lock = threading.Lock()  # concurrent first requests build each index once
         if next(iter(self.store.quads_for_pattern(None, K["recordId"], None, DEFAULT)), None) is None:
             self._labels, self._adjacency = LabelIndex(), Adjacency()  # empty store: nothing to read
         self.walk = GraphWalk(self._links, self._node_by_id, self._edge_by_id)
@@ -300,7 +303,9 @@ class OxigraphStore:
     def adjacency(self) -> Adjacency:
         """The in-memory adjacency (:mod:`kg.store.adjacency`), read from the store when first needed."""
         if self._adjacency is None:
-            self._adjacency = read_adjacency(self.store)
+            with self._index_lock:
+                if self._adjacency is None:
+                    self._adjacency = read_adjacency(self.store)
         return self._adjacency
 
     def document_text(self, doc_id: str) -> str | None:
@@ -347,6 +352,11 @@ class OxigraphStore:
                 neighbours.append(other)
         return EntityView(**node.model_dump(), relations=relations, neighbours=neighbours, mentions=self._mentions(iri))
 
+    def search_count(self, query: str, *, entity_type: str | None = None) -> int:
+        """How many entities ``search`` would rank, without reading any of them."""
+        needle = normalise_query(query)
+        return len(self.labels().search(needle, entity_type)) if needle else 0
+
     def search(self, query: str, *, entity_type: str | None = None, limit: int = 20, offset: int = 0) -> list[SearchHit]:
         """Through the label index (:mod:`kg.store.label_index`), built from the store on the first search."""
         needle = normalise_query(query)
@@ -362,8 +372,15 @@ class OxigraphStore:
     def labels(self) -> LabelIndex:
         """The label index, read from the store when first needed (kept current by ``load``)."""
         if self._labels is None:
-            self._labels = read_labels(self.store)
+            with self._index_lock:
+                if self._labels is None:
+                    self._labels = read_labels(self.store)
         return self._labels
+
+    def warm(self) -> None:
+        """Build the in-memory indexes now (the server calls this at start-up)."""
+        self.labels()
+        self.adjacency()
 
 
     def neighbours(self, entity_id: str, *, depth: int = 1, relation_types: list[str] | None = None,
