@@ -37,14 +37,12 @@ def run(corpus: Path, workers: int) -> dict[str, object]:
     files = sorted(p for p in corpus.iterdir() if p.is_file())
     chars = sum(len(p.read_text(encoding="utf-8")) for p in files)
     start = time.perf_counter()
-    records = 0
     if workers <= 1:
         stream = extract_paths(files)
     else:
         stream = extract_paths_parallel(files, workers=workers)
     counts: dict[str, int] = {}
     for rec in stream:
-        records += 1
         counts[rec.record] = counts.get(rec.record, 0) + 1
     seconds = time.perf_counter() - start
     return {

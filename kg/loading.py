@@ -36,7 +36,7 @@ def read_records(stream: TextIO, name: str = "<stdin>") -> Iterator[Record]:
             try:
                 data = json.loads(line)
                 if not isinstance(data, dict):
-                    raise ValueError(f"a JSON {type(data).__name__}, not an object")
+                    raise TypeError(f"a JSON {type(data).__name__}, not an object")
                 yield parse_record(data)
             except (ValueError, TypeError, RecursionError) as e:
                 first = (str(e).splitlines() or [type(e).__name__])[0]

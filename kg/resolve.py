@@ -236,7 +236,7 @@ class Resolver:
                 ev = Evidence(doc=doc_id, start=r.evidence.raw_start, end=r.evidence.raw_end,
                               sentence=r.evidence.sentence)
                 if rid not in rels:
-                    rels[rid] = RelationRecord(type=r.type, source=src, target=tgt,  # type: ignore[arg-type]
+                    rels[rid] = RelationRecord(type=r.type, source=src, target=tgt,
                                                properties=dict(r.properties), evidence=[ev],
                                                confidence=r.confidence, component=r.component)
                     continue

@@ -17,13 +17,12 @@ Input text is expected already normalised (simplified Chinese, half-width digits
 
 from __future__ import annotations
 
-from typing import Any
-
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from operator import add
 from pathlib import Path
+from typing import Any
 
 FeatureSequence = list[tuple[str, ...]]
 

@@ -97,7 +97,7 @@ def test_encodings_give_the_same_mentions(tmp_path: Path) -> None:
     (tmp_path / "gb.txt").write_bytes(text.encode("gb18030"))
     _, a, _ = run_extract(str(EXAMPLES / "zhuo-lin.txt"))
     _, b, _ = run_extract(str(tmp_path / "gb.txt"))
-    strip = lambda rs: [{k: v for k, v in r.items() if k not in ("path", "sha256")} for r in rs]  # noqa: E731
+    strip = lambda rs: [{k: v for k, v in r.items() if k not in ("path", "sha256")} for r in rs]
     assert strip(a) == strip(b)
 
 

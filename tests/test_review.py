@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from kg.ids import record_relation_id
 from kg.models import Record, RelationRecord
 from kg.relations import extract_relations
 from kg.relations.markup import annotated
-from kg.ids import record_relation_id
 from kg.resolve import Resolver
 from kg.review import COLUMNS, apply_review, write_review
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -128,5 +129,5 @@ def test_chunks_cover_text_exactly() -> None:
     text = "甲乙丙。" * 2000
     pieces = list(chunks(text, 500))
     assert pieces[0][0] == 0 and pieces[-1][1] == len(text)
-    assert all(a[1] == b[0] for a, b in zip(pieces, pieces[1:]))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(pieces))
     assert all(text[e - 1] == "。" for _, e in pieces)

@@ -8,9 +8,8 @@ plugin), so the data is usable from rdflib. The ontology is kept in the named gr
 
 from __future__ import annotations
 
-import threading
-
 import json
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
