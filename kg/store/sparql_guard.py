@@ -278,7 +278,9 @@ class WorkerPool:
         ours, theirs = socket.socketpair()
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
-        code = f"from kg.store.sparql_guard import serve_socket; serve_socket({theirs.fileno()})"
+        # workers ignore Ctrl-C (the parent stops them), so an interrupted `kg serve` prints no worker tracebacks
+        code = ("import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+                f"from kg.store.sparql_guard import serve_socket; serve_socket({theirs.fileno()})")
         process = subprocess.Popen([sys.executable, "-c", code], pass_fds=[theirs.fileno()], env=env,
                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         theirs.close()
