@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from itertools import islice
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -124,6 +125,7 @@ def _walk(node: Any) -> Any:
 
 
 MAX_NESTING = 32
+_RACED_WITH_WRITER = ("No such file or directory", "Corruption")
 _PARSE_LOCK = threading.Lock()
 
 
@@ -352,7 +354,12 @@ def run_readonly_sparql(
     dataset = check_query(query, max_query_bytes=max_query_bytes)
     if not path.exists():
         raise FileNotFoundError(f"no Oxigraph store at {path}; run `kg load` first or set KG_DATA_DIR")
-    status, *rest = _POOL.run((str(path), query, accept, cap, dataset, PREFIXES), timeout)
+    for attempt in range(3):
+        status, *rest = _POOL.run((str(path), query, accept, cap, dataset, PREFIXES), timeout)
+        # a read-only view opened while the writer compacts can miss a just-deleted file: open a new view
+        if status != "error" or not any(w in str(rest[0]) for w in _RACED_WITH_WRITER) or attempt == 2:
+            break
+        time.sleep(0.05 * (attempt + 1))
     if status == "refused":
         raise SparqlRefused(str(rest[0]))
     if status == "error":
