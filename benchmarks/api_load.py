@@ -30,6 +30,8 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from api.local_server import ServerStartError, free_port, wait_until_healthy
+
 DEFAULT_QUERIES = ["王", "李", "张", "刘", "陈", "邓", "广安", "四川", "会议", "县"]
 
 
@@ -152,12 +154,6 @@ def markdown_table(results: list[PhaseResult]) -> str:
     return "\n".join(lines)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def started_server(data_dir: Path) -> Iterator[str]:
     """`kg serve` over ``data_dir`` in a child process on a free loopback port, stopped afterwards."""
@@ -168,18 +164,10 @@ def started_server(data_dir: Path) -> Iterator[str]:
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 300  # the server builds its indexes before it answers
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"`kg serve` exited with code {process.returncode}; is {data_dir} a data dir?")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("`kg serve` did not become healthy within 300 s")
-            time.sleep(0.2)
+        try:  # the server builds its indexes before it answers
+            wait_until_healthy(base, process, timeout_s=300)
+        except ServerStartError as error:
+            raise SystemExit(f"{error}; is {data_dir} a data dir?") from None
         yield base
     finally:
         process.terminate()

@@ -20,7 +20,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,8 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+
+from api.local_server import ServerStartError, free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 SPARQL_Q = {"content-type": "application/sparql-query"}
@@ -52,12 +53,6 @@ class KindResult:
     transport_errors: Counter[str] = field(default_factory=Counter)
     unexpected: int = 0
     max_ms: float = 0.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def store_facts(data_dir: Path) -> Facts:
@@ -91,18 +86,10 @@ def kg_serve(data_dir: Path, timeout_s: float) -> Iterator[tuple[str, subprocess
                                stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"kg serve exited with code {process.returncode}; see {log.name}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("kg serve did not answer /healthz within 60 s")
-            time.sleep(0.2)
+        try:
+            wait_until_healthy(base, process, timeout_s=60)
+        except ServerStartError as error:
+            raise SystemExit(f"{error}; see {log.name}") from None
         yield base, process
     finally:
         if process.poll() is None:

@@ -12,17 +12,14 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
+from api.local_server import ServerStartError, free_port, wait_until_healthy
 from kg.documents import SUFFIX_FORMATS
 from kg.settings import Settings, get_settings
 
@@ -97,14 +94,6 @@ def open_demo_graph(corpus: Path = EXAMPLES) -> DemoGraph:
     return graph
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class DemoServer:
     """``kg serve`` in a subprocess on a free loopback port, stopped by ``stop()`` or at interpreter exit."""
 
@@ -141,18 +130,10 @@ class DemoServer:
 
     def _wait_healthy(self) -> None:
         assert self.process is not None
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"`kg serve` exited with code {self.process.returncode}: {self.log_tail()}")
-            try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=2.0).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise TimeoutError(f"`kg serve` did not answer /healthz within {SERVER_START_TIMEOUT_S:g} s: "
-                           f"{self.log_tail()}")
+        try:
+            wait_until_healthy(self.base_url, self.process, SERVER_START_TIMEOUT_S)
+        except ServerStartError as error:
+            raise ServerStartError(f"{error}: {self.log_tail()}") from None
 
     def log_tail(self, lines: int = 20) -> str:
         """The last lines the server printed (to explain a failure)."""
