@@ -99,10 +99,11 @@ class CrfComponent:
         found = _candidates(doc)
         text = _text(doc)
         for start, end, label in self.tagger.tag(text):
-            # the model sometimes takes a bracket or comma at an edge: 叶超）
-            while start < end and text[start] in _EDGE_PUNCT:
+            # the model sometimes takes a bracket or comma at an edge: 叶超）; a bracket closed inside the
+            # name stays: 《集邮》杂志
+            while start < end and text[start] in _EDGE_PUNCT and not _closed_within(text, start, end):
                 start += 1
-            while end > start and text[end - 1] in _EDGE_PUNCT:
+            while end > start and text[end - 1] in _EDGE_PUNCT and not _opened_within(text, start, end):
                 end -= 1
             if end > start:
                 found.append(Candidate(start, end, label, PRIORITY["crf"], "crf"))
@@ -112,6 +113,20 @@ class CrfComponent:
 @Language.factory("gazetteer_crf", default_config={"model_path": None})
 def make_crf(nlp: Language, name: str, model_path: str | None) -> CrfComponent:
     return CrfComponent(model_path)
+
+
+_PAIRS = {"《": "》", "（": "）", "(": ")", "“": "”", "「": "」", "『": "』", "【": "】", "〈": "〉"}
+_CLOSING = {close: open_ for open_, close in _PAIRS.items()}
+
+
+def _closed_within(text: str, start: int, end: int) -> bool:
+    close = _PAIRS.get(text[start])
+    return close is not None and close in text[start + 1:end - 1]
+
+
+def _opened_within(text: str, start: int, end: int) -> bool:
+    open_ = _CLOSING.get(text[end - 1])
+    return open_ is not None and open_ in text[start:end - 1]
 
 
 class RulesComponent:
@@ -184,7 +199,9 @@ class MergeComponent:
             found = [c for c in found if not (c.component == "rules.org" and any(
                 o.start < c.end and c.start < o.end and o.end - o.start >= c.end - c.start
                 and not (c.start <= o.start and o.end <= c.end) for o in statistical_orgs))]
-        found = [c for c in found if c.label != "PERSON" or c.end - c.start >= 2 or _addressed(_text(doc), c.end)]
+        paired = _paired_single_names(found)
+        found = [c for c in found if c.label != "PERSON" or c.end - c.start >= 2 or _addressed(_text(doc), c.end)
+                 or (c.start, c.end) in paired]
         chosen = select(found, len(doc))
         persons = [(c.start, c.end) for c in chosen if c.label == "PERSON"]
         extra = extend_person_lists(_text(doc), persons)
@@ -258,12 +275,20 @@ def _trim_model_spans(text: str, found: list[Candidate]) -> list[Candidate]:
     return out
 
 
-_ADDRESS = ("主席", "总理", "书记", "部长", "委员长", "老", "公", "先生", "女士", "同志", "总", "省长", "市长")
+_ADDRESS = ("主席", "总理", "书记", "部长", "委员长", "老", "公", "先生", "女士", "同志", "总", "省长", "市长",
+            "小姐", "太太", "大娘", "大妈", "大爷", "大伯", "大叔", "大婶", "大嫂", "阿姨", "师傅", "老师",
+            "局长", "县长", "厂长", "校长", "处长", "科长", "所长", "院长", "经理", "主任", "教授", "医生", "大夫")
 
 
 def _addressed(text: str, end: int) -> bool:
-    """A one-character name is only a name with a form of address after it: 江主席, 邓老, 包公."""
+    """A one-character name is only a name with a form of address after it: 江主席, 邓老, 包公, 陈小姐."""
     return text.startswith(_ADDRESS, end)
+
+
+def _paired_single_names(found: list[Candidate]) -> set[tuple[int, int]]:
+    """One-character model names written side by side (马列主义, 马恩): each is a name."""
+    single = {c.start for c in found if c.label == "PERSON" and c.component == "crf" and c.end - c.start == 1}
+    return {(s, s + 1) for s in single if s - 1 in single or s + 1 in single}
 
 
 def _as_date(value: object) -> dt.date | None:

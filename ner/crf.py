@@ -16,6 +16,7 @@ from pathlib import Path
 import pycrfsuite
 from pydantic import BaseModel, ConfigDict
 
+from ner.clusters import read_clusters
 from ner.features import EntityLexicon, FeatureExtractor
 
 Span = tuple[int, int, str]
@@ -46,6 +47,10 @@ class ModelMeta(BaseModel):
     """Word-boundary features from jieba's segmentation (its dictionary ships in the package)."""
     word_context: bool = False
     """Also the words before and after each character's word."""
+    word_tags: bool = False
+    """Also jieba's dictionary part-of-speech tag of each character's word and of its neighbours."""
+    clusters: bool = False
+    """Unsupervised character clusters (:mod:`ner.clusters`) read from ``<stem>.clusters.tsv`` beside the model."""
     lexicon_folds: int = 5
     trained_on: list[str] = []
     sentences: int = 0
@@ -67,6 +72,11 @@ def meta_path_for(model_path: Path) -> Path:
 def lexicon_path_for(model_path: Path) -> Path:
     """``crf.crfsuite.gz`` → ``crf.lexicon.tsv.gz``: the entity strings seen in training."""
     return model_path.with_name(_stem(model_path) + ".lexicon.tsv.gz")
+
+
+def clusters_path_for(model_path: Path) -> Path:
+    """``crf.crfsuite.gz`` → ``crf.clusters.tsv``: the character clusters the model's features use."""
+    return model_path.with_name(_stem(model_path) + ".clusters.tsv")
 
 
 def spans_to_tags(length: int, spans: Iterable[Span], scheme: str = "BIOES") -> list[str]:
@@ -136,12 +146,21 @@ def _cut_long(text: str, start: int, end: int, max_chars: int, out: list[tuple[i
 class CrfTagger:
     """A loaded CRF model: ``tag(text)`` returns ``(start, end, label)`` spans with offsets into ``text``."""
 
-    def __init__(self, model_bytes: bytes, meta: ModelMeta, lexicon: EntityLexicon | None = None) -> None:
+    def __init__(
+        self,
+        model_bytes: bytes,
+        meta: ModelMeta,
+        lexicon: EntityLexicon | None = None,
+        clusters: dict[str, tuple[str, str]] | None = None,
+    ) -> None:
         if meta.entity_lexicon and lexicon is None:
             raise ValueError("this model was trained with entity-lexicon features; pass its lexicon file too")
+        if meta.clusters and clusters is None:
+            raise ValueError("this model was trained with character-cluster features; pass its clusters too")
         self.meta = meta
         self.extractor = FeatureExtractor(meta.radius, meta.trigrams, meta.lexicons, lexicon, words=meta.words,
-                                          word_context=meta.word_context)
+                                          word_context=meta.word_context, word_tags=meta.word_tags,
+                                          clusters=clusters)
         # CRFsuite reads the model in place and pycrfsuite keeps no reference to the buffer: hold it here,
         # or the tagger reads freed memory (segfaults) once the bytes object is collected.
         self._model_bytes = model_bytes
@@ -173,7 +192,15 @@ class CrfTagger:
                     f"entity lexicon {lexicon_file} is missing; retrain with `python -m ner.train`"
                 )
             lexicon = EntityLexicon.from_text(gzip.decompress(lexicon_file.read_bytes()).decode("utf-8"))
-        return cls(raw, meta, lexicon)
+        clusters = None
+        if meta.clusters:
+            clusters_file = clusters_path_for(model_path)
+            if not clusters_file.is_file():
+                raise FileNotFoundError(
+                    f"character clusters {clusters_file} are missing; rebuild them with `python -m ner.clusters`"
+                )
+            clusters = read_clusters(clusters_file)
+        return cls(raw, meta, lexicon, clusters)
 
     def labels(self) -> list[str]:
         return list(self._tagger.labels())

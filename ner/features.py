@@ -10,7 +10,8 @@ string, which keeps extraction at several hundred thousand characters per second
   starting at 0 or -1;
 * ``O`` / ``P`` "an organisation / place suffix ends at 0, +1, +2" flags, from :data:`ORG_SUFFIXES` and
   :data:`PLACE_SUFFIXES`; ``H`` "a title or kinship word (主席, 同志, 先生 …) starts at +1" for person names.
-  The word lists live in ``ner/lexicons/*.txt`` (one entry per line, ``#`` comments).
+  The word lists live in ``ner/lexicons/*.txt`` (one entry per line, ``#`` comments);
+* optionally ``G*`` jieba word features and tags, and ``Q``/``R`` unsupervised character clusters (:mod:`ner.clusters`).
 
 Input text is expected already normalised (simplified Chinese, half-width digits and latin letters).
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import pairwise
 from operator import add
 from pathlib import Path
 from typing import Any
@@ -123,6 +125,8 @@ class FeatureExtractor:
         *,
         words: bool = False,
         word_context: bool = False,
+        word_tags: bool = False,
+        clusters: dict[str, tuple[str, str]] | None = None,
     ) -> None:
         if radius < 1 or radius > 4:
             raise ValueError(f"feature window radius must be 1..4, got {radius}")
@@ -132,6 +136,10 @@ class FeatureExtractor:
         self.entity_lexicon = entity_lexicon
         self.words = words
         self.word_context = word_context
+        self.word_tags = word_tags
+        # the pipeline's text has half-width digits and latin letters, MSRA (where the clusters come from) full-width
+        self.clusters = None if clusters is None else {
+            **{half: clusters[full] for half, full in _FULL_WIDTH.items() if full in clusters}, **clusters}
         self._single_surnames, self._compound_surnames = surnames()
 
     def extract(self, text: str, entity_lexicon: EntityLexicon | None = None) -> FeatureSequence:
@@ -155,7 +163,9 @@ class FeatureExtractor:
         if self.lexicons:
             templates.extend(self._lexicon_templates(text, n))
         if self.words:
-            templates.extend(_word_templates(text, n, self.word_context))
+            templates.extend(_word_templates(text, n, self.word_context, self.word_tags))
+        if self.clusters is not None:
+            templates.extend(_cluster_templates(text, n, self.clusters))
         lexicon = entity_lexicon if entity_lexicon is not None else self.entity_lexicon
         if lexicon is not None:
             templates.append(list(map("X=".__add__, lexicon.match_tags(text))))
@@ -177,6 +187,24 @@ class FeatureExtractor:
         ]
 
 
+_NO_CLUSTER = ("-", "-")
+_FULL_WIDTH = {chr(code): chr(code + 0xFEE0) for code in range(0x21, 0x7F)}
+
+
+def _cluster_templates(text: str, n: int, clusters: dict[str, tuple[str, str]]) -> list[list[str]]:
+    """Unsupervised clusters (``ner.clusters``) of the chars at -2..+2 (fine), -1..+1 (coarse), and the fine
+    pairs (-1, 0) and (0, +1): a rare given-name char shares its cluster with frequent ones."""
+    ids = [clusters.get(c, _NO_CLUSTER) for c in text]
+    fine = ["^", "^", *(f for f, _c in ids), "$", "$"]
+    coarse = ["^", *(c for _f, c in ids), "$"]
+    templates = [list(map(f"Q{k}=".__add__, fine[2 + k : 2 + k + n])) for k in range(-2, 3)]
+    templates.extend(list(map(f"R{k}=".__add__, coarse[1 + k : 1 + k + n])) for k in (-1, 0, 1))
+    pairs = list(map("|".join, pairwise(fine[1 : n + 3])))
+    templates.append(list(map("QL=".__add__, pairs[:n])))
+    templates.append(list(map("QR=".__add__, pairs[1:])))
+    return templates
+
+
 def _segmenter() -> Any:
     import logging
 
@@ -186,11 +214,24 @@ def _segmenter() -> Any:
     return jieba
 
 
-def _word_templates(text: str, n: int, context: bool = False) -> list[list[str]]:
+@lru_cache(maxsize=1)
+def _word_tag_table() -> dict[str, str]:
+    """jieba's part-of-speech tag per dictionary word (nr person, ns place, nt organisation …)."""
+    import jieba.posseg
+
+    jieba.posseg.dt.initialize()
+    table: dict[str, str] = jieba.posseg.dt.word_tag_tab
+    return table
+
+
+def _word_templates(text: str, n: int, context: bool = False, tags: bool = False) -> list[list[str]]:
     """Where each character sits in jieba's word (B/M/E/S), its neighbours' positions, and the word
-    itself when it is two to four characters long: unknown names often come out as one word."""
+    itself when it is two to four characters long: unknown names often come out as one word. With ``tags``,
+    also the dictionary tag of the char's word and of the words before and after (``?`` for a word jieba's
+    dictionary does not know, often a name)."""
     pos = ["S"] * n
     word_of = [""] * n
+    word_index = [0] * n
     before = [""] * n
     after = [""] * n
     words = list(_segmenter().cut(text, HMM=True))
@@ -207,6 +248,7 @@ def _word_templates(text: str, n: int, context: bool = False) -> list[list[str]]
         next_word = words[index + 1] if index + 1 < len(words) and len(words[index + 1]) <= 4 else ""
         for j in range(i, i + k):
             word_of[j] = shown
+            word_index[j] = index
             before[j] = prev_word
             after[j] = next_word
         i += k
@@ -220,6 +262,12 @@ def _word_templates(text: str, n: int, context: bool = False) -> list[list[str]]
         # the words around a name say what it is: 记者|叶超, 副县长|李明, 到|县地方志编纂中心
         templates.append(["GP=" + w for w in before])
         templates.append(["GN=" + w for w in after])
+    if tags:
+        table = _word_tag_table()
+        word_tags = ["^", *(table.get(w, "?") for w in words), "$"]
+        templates.append(["GT=" + pos[j] + word_tags[word_index[j] + 1] for j in range(n)])
+        templates.append(["GTP=" + word_tags[word_index[j]] for j in range(n)])
+        templates.append(["GTN=" + word_tags[word_index[j] + 2] for j in range(n)])
     return templates
 
 

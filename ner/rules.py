@@ -135,7 +135,8 @@ def find_orgs(text: str, places: list[tuple[int, int]], persons: list[tuple[int,
             start = person_end[start]  # 邓小平故居陈列馆, 朱德纪念馆
         if start >= 2 and text[start - 2:start] == "中共":
             start -= 2
-        elif start == chain_start and start > 0 and text[start - 1] in _ADMIN_PREFIX and (start - 1) not in place_end:
+        elif (start == chain_start and start > 0 and text[start - 1] in _ADMIN_PREFIX and (start - 1) not in place_end
+              and not _in_common_word(text, start - 1)):
             start -= 1
         name = text[start:last_end]
         # a lone generic part (委员会, 出版社) names nothing; a proper one (国务院, 兵部) does
@@ -147,6 +148,18 @@ def find_orgs(text: str, places: list[tuple[int, int]], persons: list[tuple[int,
             out.append(Candidate(start, last_end, "ORG", PRIORITY["crf"] - 2, "rules.org"))
         pos = last_end
     return out
+
+
+# words ending in an administrative character that name no place: 上市公司, 乡镇纪委, 市县政府
+_NOT_ADMIN_PREFIX = {"上市", "城市", "都市", "超市", "门市", "股市", "城镇", "集镇", "村镇", "社区", "地区", "山区",
+                     "郊区", "军区", "小区", "园区", "景区", "城区", "辖区", "灾区", "牧区", "林区", "矿区", "老区", "新区",
+                     "特区", "城乡", "下乡", "老乡", "家乡", "故乡", "乡县"}
+
+
+def _in_common_word(text: str, pos: int) -> bool:
+    """The administrative character at ``pos`` is part of a word (上市, 乡镇, 市县) rather than a prefix."""
+    return text[pos + 1:pos + 2] in _ADMIN_PREFIX or (pos > 0 and (
+        text[pos - 1] in _ADMIN_PREFIX or text[pos - 1:pos + 1] in _NOT_ADMIN_PREFIX))
 
 
 _EVENT_TRIGGER = re.compile(r"(?:组织召开|主持召开|召开|举办|举行|参加|出席|列席|承办|筹备|组织开展|开展|主持)")
@@ -346,6 +359,10 @@ def split_place(text: str, start: int, end: int) -> list[tuple[int, int]]:
 _PLACE_TAIL = re.compile(rf"[{CJK}]{{1,4}}?(?:街道|社区|乡|镇|村|坝|寨|堡|屯)")
 _PLACE_SUFFIX = re.compile("(?:县|州|府|厅|郡)(?![长官学志衙署城委])")
 _PLACE_TAIL_STOP = set("的在于和与及等是了人从到为由被把对向出生任工作") | _PUNCT
+# a lower level is named, not counted or generic: 中国农村, 一个村, 全乡
+_PLACE_TAIL_NOT_FIRST = set("一二三四五六七八九十两几个各每全本该此这那某其")
+_GENERIC_PLACE_WORDS = {"农村", "乡村", "山村", "渔村", "城乡", "家乡", "故乡", "老乡", "下乡", "水乡", "他乡", "异乡",
+                        "城镇", "乡镇", "集镇", "村镇", "村寨", "山寨", "新村", "城堡", "城村"}
 
 
 def extend_places(text: str, places: list[tuple[int, int]]) -> list[Candidate]:
@@ -359,7 +376,8 @@ def extend_places(text: str, places: list[tuple[int, int]]) -> list[Candidate]:
             out.append(Candidate(start, end, "PLACE", PRIORITY["place_split"] + 1, "rules.place"))
         while True:
             t = _PLACE_TAIL.match(text, end)
-            if not t or any(c in _PLACE_TAIL_STOP for c in text[end:t.end()]):
+            if (not t or any(c in _PLACE_TAIL_STOP for c in text[end:t.end()])
+                    or text[end] in _PLACE_TAIL_NOT_FIRST or text[end:t.end()] in _GENERIC_PLACE_WORDS):
                 break
             out.append(Candidate(end, t.end(), "PLACE", PRIORITY["place_split"], "rules.place"))
             end = t.end()

@@ -1,8 +1,9 @@
 """Train the character CRF, deterministically, and print held-out and test scores.
 
-The shipped model was built with::
+The shipped model was built with (clusters from ``python -m ner.clusters``; see ``ner/model/README.md``)::
 
-    python -m ner.train --msra /work/shared/data/msra_ner --out ner/model/crf.crfsuite.gz
+    python -m ner.train --msra /work/shared/data/msra_ner --words --word-tags \
+        --clusters ner/model/crf.clusters.tsv --iterations 300 --out ner/model/crf.crfsuite.gz
 
 Tuning uses ``--holdout N`` (the last N training sentences are kept out of training and scored), never the
 test set. Extra training corpora (any format of :mod:`ner.corpora`) can be added with ``--extra PATH``.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import shutil
 import sys
 import tempfile
 import time
@@ -20,8 +22,17 @@ from typing import Any
 
 import pycrfsuite
 
+from ner.clusters import read_clusters
 from ner.corpora import Sentence, read_corpus
-from ner.crf import TAGGED_TYPES, CrfTagger, ModelMeta, spans_to_tags, write_lexicon, write_model_meta
+from ner.crf import (
+    TAGGED_TYPES,
+    CrfTagger,
+    ModelMeta,
+    clusters_path_for,
+    spans_to_tags,
+    write_lexicon,
+    write_model_meta,
+)
 from ner.evaluate import EvalReport, evaluate_corpus
 from ner.features import EntityLexicon, FeatureExtractor
 
@@ -73,11 +84,15 @@ def load_training(paths: list[Path], limit: int | None) -> list[Sentence]:
 
 
 def train_model(
-    sentences: list[Sentence], out: Path, meta: ModelMeta, *, verbose: bool = True
+    sentences: list[Sentence], out: Path, meta: ModelMeta, *, verbose: bool = True, clusters: Path | None = None
 ) -> tuple[Path, float]:
-    """Train on ``sentences`` and write the model (gzipped when ``out`` ends in ``.gz``) plus its meta file."""
+    """Train on ``sentences`` and write the model (gzipped when ``out`` ends in ``.gz``) plus its meta file and,
+    with ``clusters``, a copy of that cluster file beside it."""
+    if meta.clusters and clusters is None:
+        raise ValueError("meta.clusters is set: pass the cluster file built by `python -m ner.clusters`")
     extractor = FeatureExtractor(meta.radius, meta.trigrams, meta.lexicons, words=meta.words,
-                                 word_context=meta.word_context)
+                                 word_context=meta.word_context, word_tags=meta.word_tags,
+                                 clusters=read_clusters(clusters) if clusters is not None else None)
     trainer = ProgressTrainer(verbose=verbose)
     started = time.perf_counter()
     full_lexicon: EntityLexicon | None = None
@@ -112,6 +127,8 @@ def train_model(
     else:
         trainer.train(str(out))
     write_model_meta(out, meta)
+    if clusters is not None and clusters.resolve() != clusters_path_for(out).resolve():
+        shutil.copyfile(clusters, clusters_path_for(out))
     if full_lexicon is not None:
         write_lexicon(out, full_lexicon)
     return out, time.perf_counter() - started
@@ -144,16 +161,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-lexicons", action="store_true")
     parser.add_argument("--words", action="store_true", help="add word-boundary features from jieba")
     parser.add_argument("--word-context", action="store_true", help="with --words: also the neighbouring words")
+    parser.add_argument("--word-tags", action="store_true", help="with --words: jieba's dictionary word tags")
     parser.add_argument(
         "--entity-lexicon", action="store_true", help="jackknifed lexicon of training entities"
     )
+    parser.add_argument(
+        "--clusters", type=Path, default=None, help="character cluster file from `python -m ner.clusters`"
+    )
+    parser.add_argument("--no-test", action="store_true", help="score only the held-out sentences")
     parser.add_argument("--scheme", choices=["BIO", "BIOES"], default="BIOES")
     parser.add_argument("--test", type=Path, action="append", default=[], help="extra test corpora to score")
     args = parser.parse_args(argv)
 
+    if (args.word_tags or args.word_context) and not args.words:
+        sys.exit("--word-tags and --word-context need --words")
     train_path = args.msra / "msra_train_bio"
     test_path = args.msra / "msra_test_bio"
-    for path in (train_path, test_path, *args.extra):
+    for path in (train_path, test_path, *args.extra, *([args.clusters] if args.clusters else [])):
         if not path.is_file():
             sys.exit(f"{path} not found; point --msra at the msra_ner folder and --extra at existing files")
     sentences = load_training([train_path], args.limit)
@@ -168,6 +192,8 @@ def main(argv: list[str] | None = None) -> None:
         entity_lexicon=args.entity_lexicon,
         words=args.words,
         word_context=args.word_context,
+        word_tags=args.word_tags,
+        clusters=args.clusters is not None,
         scheme=args.scheme,
         c1=args.c1,
         c2=args.c2,
@@ -179,7 +205,7 @@ def main(argv: list[str] | None = None) -> None:
         f"training on {len(sentences):,} sentences ({sum(len(t) for t, _ in sentences):,} chars); {meta}",
         flush=True,
     )
-    out, seconds = train_model(sentences, args.out, meta)
+    out, seconds = train_model(sentences, args.out, meta, clusters=args.clusters)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB) in {seconds:.0f} s", flush=True)
 
     tagger = CrfTagger.load(out)
@@ -190,6 +216,8 @@ def main(argv: list[str] | None = None) -> None:
             report(
                 f"held-out ({len(held_out)} training sentences)", evaluate_corpus(dev_file, tagger.tag_many)
             )
+    if args.no_test:
+        return
     types = list(TAGGED_TYPES)
     report(f"test: {test_path}", evaluate_corpus(test_path, tagger.tag_many, types=types))
     for extra_test in args.test:
