@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     neo4j_user: str = Field("neo4j", description="Neo4j user name.")
     neo4j_password: SecretStr = Field(SecretStr(""), description="Neo4j password (never logged or shown).")
     neo4j_database: str = Field("neo4j", description="Neo4j database name.")
+    neo4j_retry_s: float = Field(120.0, description="How long a Neo4j transaction is retried on transient errors and while the server cannot be reached (a restart took 30–45 s on the 2-core test machine), in seconds.")
 
     query_timeout_s: float = Field(10.0, description="Time limit for one SPARQL or Cypher query, in seconds.")
     query_row_cap: int = Field(10000, description="Most rows a SPARQL or Cypher query returns.")

@@ -108,6 +108,7 @@ class Neo4jStore:
             self.settings.neo4j_uri,
             auth=(self.settings.neo4j_user, self.settings.neo4j_password.get_secret_value()),
             notifications_min_severity="OFF",
+            max_transaction_retry_time=self.settings.neo4j_retry_s,
         )
         self._schema_ready = False
         self._creating = False
