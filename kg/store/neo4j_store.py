@@ -58,6 +58,8 @@ log = logging.getLogger(__name__)
 
 _HAN_ONLY = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]{2,}$")
 PREFETCH_NODES = 5000
+INCOMPLETE_COMMIT_RETRIES = 3
+"""Times a batch is written again after its commit was cut off (the driver retries every other transient error)."""
 """Most nodes whose relations one walk loads ahead, level by level, before falling back to one at a time."""
 
 
@@ -239,14 +241,25 @@ class Neo4jStore:
             return run
 
         results: list[list[dict[str, Any]]] | None = None
-        with self.driver.session(database=self.database) as session:
-            if self._creating:
-                try:
-                    results = session.execute_write(work([create or merge for merge, create, _ in steps]))
-                except neo4j.exceptions.ConstraintError:
-                    self._creating = False
-            if results is None:
-                results = session.execute_write(work([merge for merge, _, _ in steps]))
+        for attempt in range(INCOMPLETE_COMMIT_RETRIES + 1):
+            try:
+                with self.driver.session(database=self.database) as session:
+                    if self._creating:
+                        try:
+                            results = session.execute_write(work([create or merge for merge, create, _ in steps]))
+                        except neo4j.exceptions.ConstraintError:
+                            self._creating = False
+                    if results is None:
+                        results = session.execute_write(work([merge for merge, _, _ in steps]))
+                break
+            except neo4j.exceptions.IncompleteCommit:
+                # the connection dropped during COMMIT (a server restart): the batch may or may not be stored,
+                # and the driver does not retry that; writing it again is safe (a stored CREATE batch fails on
+                # the constraints and is merged instead)
+                if attempt == INCOMPLETE_COMMIT_RETRIES:
+                    raise
+                log.warning("commit of a batch was cut off; writing it again")
+        assert results is not None
         for (_, _, records), written in zip(steps, results, strict=True):
             if records is not None:
                 done = {r["id"] for r in written}
