@@ -22,7 +22,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 DocumentFormat = Literal["txt", "pdf", "docx", "html"]
-DEFAULT_MAX_BYTES = 200 * 2**20
 SUFFIX_FORMATS: dict[str, DocumentFormat] = {
     ".txt": "txt", ".text": "txt", ".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html",
 }
@@ -399,9 +398,17 @@ def _clean_title(title: object) -> str | None:
 
 # ---------------------------------------------------------------- public API
 
-def load_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
-    """Load one file; raises :class:`DocumentError` (and nothing else) on any bad input."""
+def load_document(path: Path, *, max_bytes: int | None = None, max_chars: int | None = None) -> RawDocument:
+    """Load one file; raises :class:`DocumentError` (and nothing else) on any bad input.
+
+    ``max_bytes`` and ``max_chars`` default to the ``max_file_mb`` and ``max_document_chars`` settings."""
     path = Path(path)
+    if max_bytes is None or max_chars is None:
+        from kg.settings import get_settings
+
+        settings = get_settings()
+        max_bytes = settings.max_file_mb * 2**20 if max_bytes is None else max_bytes
+        max_chars = settings.max_document_chars if max_chars is None else max_chars
     fmt = SUFFIX_FORMATS.get(path.suffix.lower())
     try:
         if not path.exists():
@@ -440,6 +447,9 @@ def load_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocum
     except Exception as exc:  # noqa: BLE001 - bad input must never escape as another type
         raise DocumentError(path, f"cannot be loaded ({_why(exc)}); "
                                   "convert it to UTF-8 .txt and retry") from None
+    if len(text) > max_chars:
+        raise DocumentError(path, f"has {len(text):,} characters, over the {max_chars:,} limit for one document; "
+                                  "split it (by volume or chapter) or raise KG_MAX_DOCUMENT_CHARS")
     return RawDocument(path=str(path), text=text, sha256=hashlib.sha256(data).hexdigest(),
                        encoding=encoding, format=fmt, title=title)
 
@@ -456,13 +466,13 @@ def _expand(path: Path, recursive: bool) -> Iterator[Path]:
 
 
 def iter_documents(
-    paths: Iterable[Path], *, recursive: bool = True, max_bytes: int = DEFAULT_MAX_BYTES
+    paths: Iterable[Path], *, recursive: bool = True, max_bytes: int | None = None, max_chars: int | None = None
 ) -> Iterator[RawDocument | DocumentError]:
     """Load files one at a time; folders expand to their files (sorted by name, depth first, hidden
     files skipped). A bad file yields its :class:`DocumentError` and the batch goes on."""
     for given in paths:
         for file in _expand(Path(given), recursive):
             try:
-                yield load_document(file, max_bytes=max_bytes)
+                yield load_document(file, max_bytes=max_bytes, max_chars=max_chars)
             except DocumentError as error:
                 yield error

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
+from kg.pinyin import name_pinyin
 from kg.store.base import EdgeView, GraphStore, NodeView
 from ontology.namespace import NEO4J_LABEL
 
@@ -27,7 +29,7 @@ EDGE_KEYS: tuple[tuple[str, str], ...] = (
     ("type", "string"), ("confidence", "double"), ("component", "string"), ("properties", "string"),
     ("evidence", "string"),
 )
-NODE_HEADER = ["id:ID", ":LABEL", "type", "name", "aliases:string[]", "properties_json"]
+NODE_HEADER = ["id:ID", ":LABEL", "type", "name", "aliases:string[]", "pinyin:string[]", "properties_json"]
 RELATIONSHIP_HEADER = [":START_ID", ":END_ID", ":TYPE", "id", "confidence:double", "component", "properties_json",
                        "evidence_json"]
 
@@ -85,11 +87,19 @@ def _array(values: list[str]) -> str:
 
 
 def export_neo4j_admin_csv(store: GraphStore, folder: str | Path) -> dict[str, int]:
-    """Write ``entities.csv`` and ``relations.csv`` for ``neo4j-admin database import full``.
+    """Write ``entities.csv`` and ``relations.csv`` of ``store`` for ``neo4j-admin database import full``
+    (see :func:`write_neo4j_admin_csv`)."""
+    return write_neo4j_admin_csv(store.all_entities(), store.all_relations(), folder)
+
+
+def write_neo4j_admin_csv(nodes: Iterable[NodeView], edges: Iterable[EdgeView], folder: str | Path) -> dict[str, int]:
+    """Write ``entities.csv`` and ``relations.csv`` for ``neo4j-admin database import full``, streaming.
 
     Import with ``neo4j-admin database import full --nodes=entities.csv --relationships=relations.csv neo4j``
     (defaults: ``,`` delimiter, ``;`` array delimiter, ``"`` quote). Nodes get the labels ``Entity`` and their
-    type label (``Person``…), as the Neo4j store gives them. Returns ``{"nodes": n, "relationships": n}``.
+    type label (``Person``…) and the ``pinyin`` of their name, as the Neo4j store gives them; properties and
+    evidence travel as JSON (``properties_json``, ``evidence_json``), which the Neo4j store reads back.
+    Returns ``{"nodes": n, "relationships": n}``.
     """
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
@@ -97,14 +107,15 @@ def export_neo4j_admin_csv(store: GraphStore, folder: str | Path) -> dict[str, i
     with (out / "entities.csv").open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(NODE_HEADER)
-        for node in store.all_entities():
+        for node in nodes:
             labels = ARRAY_DELIMITER.join(["Entity", NEO4J_LABEL[node.type]])
-            writer.writerow([node.id, labels, node.type, node.name, _array(node.aliases), _json(node.properties)])
+            writer.writerow([node.id, labels, node.type, node.name, _array(node.aliases),
+                             _array(name_pinyin(node.name)), _json(node.properties)])
             counts["nodes"] += 1
     with (out / "relations.csv").open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(RELATIONSHIP_HEADER)
-        for edge in store.all_relations():
+        for edge in edges:
             writer.writerow([edge.source, edge.target, edge.type, edge.id,
                              "" if edge.confidence is None else repr(float(edge.confidence)), edge.component or "",
                              _json(edge.properties), _json([e.model_dump(exclude_none=True) for e in edge.evidence])])

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kg.ids import entity_id, relation_id, relation_key
 from kg.models import EntityRecord, Evidence, MentionRecord, RelationRecord
+from kg.person_links import names_of, person_contexts, same_person
 from kg.relations.types import Candidate, DocGraph
 
 _Ref = tuple[str, str]  # (doc id, local id)
@@ -64,15 +65,6 @@ class _UnionFind:
         if ra != rb:
             lo, hi = sorted((ra, rb))
             self.parent[hi] = lo
-
-
-def _specific(name: str) -> bool:
-    """A name specific enough to identify someone across documents (not 某某, 王某, a bare 某氏)."""
-    return len(name) >= 2 and "某" not in name and not (len(name) == 2 and name.endswith("氏"))
-
-
-def _names(c: Candidate) -> set[str]:
-    return {c.name, *c.aliases}
 
 
 class Resolver:
@@ -135,50 +127,19 @@ class Resolver:
             entities[eid].properties["disambiguation"] = note
         return ids, entities
 
-    def _person_features(self, ids: dict[_Ref, str]) -> dict[_Ref, set[str]]:
-        feats: dict[_Ref, set[str]] = defaultdict(set)
-        for doc_id in sorted(self.state.docs):
-            g = self.state.docs[doc_id]
-            kin_names = {c.local_id: {n for n in _names(c) if _specific(n)} or {c.name} for c in g.candidates}
-            people = [c for c in g.candidates if c.type == "PERSON" and _specific(c.name)]
-            places = {c.name for c in g.candidates if c.type == "PLACE" and len(c.name) >= 2}
-            for c in people:
-                # other named people in the same document: two articles that both name 邓小平
-                # together with 卓琳 speak of the same 邓小平
-                feats[(doc_id, c.local_id)].update(
-                    "with:" + o.name for o in people if o.local_id != c.local_id and not (_names(o) & _names(c)))
-                # places named in the same document: weak, so two of them must agree
-                feats[(doc_id, c.local_id)].update("at:" + p for p in places)
-            for r in g.relations:
-                s, t = (doc_id, r.source), (doc_id, r.target)
-                if r.type in ("PARENT_OF", "SPOUSE_OF", "SIBLING_OF", "KIN_OF"):
-                    # every name of the relative counts: 邓小平 in one text is 邓先圣 (原名) in another
-                    feats[s].update("kin:" + n for n in kin_names[r.target])
-                    feats[t].update("kin:" + n for n in kin_names[r.source])
-                elif r.type == "HOLDS_POSITION" and t in ids:
-                    feats[s].add("office:" + ids[t])
-                elif r.type == "BORN_IN" and t in ids:
-                    feats[s].add("born:" + ids[t])
-        return feats
-
     def _resolve_people(self, ids: dict[_Ref, str], groups: dict[str, list[tuple[str, Candidate]]]) -> None:
         people = [(d, c) for d, c in self._cands() if c.type == "PERSON"]
-        feats = self._person_features(ids)
+        contexts = person_contexts(self.state.docs, ids)
         uf = _UnionFind()
         by_name: dict[str, list[tuple[str, Candidate]]] = defaultdict(list)
         for d, c in people:
             uf.find((d, c.local_id))
-            for n in _names(c):
+            for n in names_of(c):
                 by_name[n].append((d, c))
         for members in by_name.values():
             for i, (da, ca) in enumerate(members):
                 for db, cb in members[i + 1:]:
-                    if da == db:
-                        continue
-                    shared = _names(ca) & _names(cb)
-                    common = feats[(da, ca.local_id)] & feats[(db, cb.local_id)]
-                    strong = {f for f in common if not f.startswith("at:")}
-                    if len(shared) >= 2 or strong or len(common) - len(strong) >= 2:
+                    if da != db and same_person(ca, contexts[(da, ca.local_id)], cb, contexts[(db, cb.local_id)]):
                         uf.union((da, ca.local_id), (db, cb.local_id))
         components: dict[_Ref, list[tuple[str, Candidate]]] = defaultdict(list)
         for d, c in people:
@@ -203,11 +164,14 @@ class Resolver:
     def _resolve_events(self, ids: dict[_Ref, str], groups: dict[str, list[tuple[str, Candidate]]]) -> None:
         for doc_id in sorted(self.state.docs):
             g = self.state.docs[doc_id]
+            sources: dict[str, set[str]] = defaultdict(set)
+            for r in g.relations:
+                if r.type in _EVENT_LINKS and (doc_id, r.source) in ids:
+                    sources[r.target].add(ids[(doc_id, r.source)])
             for c in g.candidates:
                 if c.type != "EVENT":
                     continue
-                parts = sorted({ids[(doc_id, r.source)] for r in g.relations
-                                if r.type in _EVENT_LINKS and r.target == c.local_id and (doc_id, r.source) in ids})
+                parts = sorted(sources.get(c.local_id, ()))
                 kind, date = c.properties.get("kind", ""), c.properties.get("date", "")
                 key = f"{kind}|{date}|{'+'.join(parts)}" if (date or parts) else f"{c.name}|{doc_id}"
                 eid = entity_id("EVENT", key)
@@ -257,7 +221,7 @@ def _canonical(members: list[tuple[str, Candidate]]) -> str:
     said: Counter[str] = Counter()
     for _, c in members:
         if c.type == "PERSON":
-            said.update(m.text for m in c.mentions if m.text in _names(c))
+            said.update(m.text for m in c.mentions if m.text in names_of(c))
     return min(heads.keys() | said.keys(), key=lambda n: (-said[n], -heads[n], n))
 
 
@@ -267,7 +231,7 @@ def _entity(eid: str, members: list[tuple[str, Candidate]]) -> EntityRecord:
     props: dict[str, Any] = {}
     alias_kinds: dict[str, str] = {}
     for _, c in sorted(members, key=lambda m: m[0]):
-        aliases |= _names(c)
+        aliases |= names_of(c)
         for k, v in c.properties.items():
             if k == "alias_kinds":
                 for a, kind in v.items():

@@ -21,12 +21,14 @@ class Settings(BaseSettings):
     workers: int = Field(0, description="Extraction processes; 0 means one per CPU core.")
     batch_size: int = Field(10000, description="Rows per UNWIND batch when writing to Neo4j.")
     pipeline_version: str = Field("", description="Overrides the pipeline version used to skip already-processed documents.")
-    max_file_mb: int = Field(200, description="Largest document accepted, in MB.")
+    max_file_mb: int = Field(200, description="Largest document file accepted, in MB.")
+    max_document_chars: int = Field(5_000_000, description="Most characters in one document (a county gazetteer has 1–3 million); split larger files by volume.")
 
     neo4j_uri: str = Field("", description="Bolt URI of a Neo4j server (e.g. bolt://localhost:7687, neo4j+s://x.databases.neo4j.io). Empty: use the embedded store.")
     neo4j_user: str = Field("neo4j", description="Neo4j user name.")
     neo4j_password: SecretStr = Field(SecretStr(""), description="Neo4j password (never logged or shown).")
     neo4j_database: str = Field("neo4j", description="Neo4j database name.")
+    neo4j_retry_s: float = Field(120.0, description="How long a Neo4j transaction is retried on transient errors and while the server cannot be reached (a restart took 30–45 s on the 2-core test machine), in seconds.")
 
     query_timeout_s: float = Field(10.0, description="Time limit for one SPARQL or Cypher query, in seconds.")
     query_row_cap: int = Field(10000, description="Most rows a SPARQL or Cypher query returns.")

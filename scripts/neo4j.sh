@@ -61,7 +61,7 @@ server.bolt.listen_address=127.0.0.1:$PORT
 server.bolt.tls_level=DISABLED
 server.http.enabled=false
 server.https.enabled=false
-server.memory.heap.initial_size=256m
+server.memory.heap.initial_size=$HEAP
 server.memory.heap.max_size=$HEAP
 server.memory.pagecache.size=$PAGECACHE
 dbms.memory.transaction.total.max=512m
@@ -146,6 +146,11 @@ EOF
 cmd_start() {
   installed || cmd_install
   write_conf
+  if pid_alive && ! bolt_answers; then
+    # a server of this installation is starting, or still exiting (e.g. just killed): wait for one or the other
+    local settle=0
+    while pid_alive && ! bolt_answers && (( settle < 30 )); do sleep 1; settle=$((settle + 1)); done
+  fi
   if pid_alive; then
     if bolt_answers; then echo "neo4j.sh: already running (pid $(cat "$PID_FILE")) on bolt://127.0.0.1:$PORT" >&2; return 0; fi
   else

@@ -2,7 +2,7 @@
 again to completion, end in the same graph as a clean run; the store opens after every kill.
 
 The comparison is on the graph's facts: store counts, sorted entity ids and sorted relation ids
-(OxigraphStore.all_entities / all_relations). Neo4j restarts mid-load are out of scope.
+(OxigraphStore.all_entities / all_relations). Neo4j restarts mid-load: tests/test_neo4j_restart.py.
 """
 
 from __future__ import annotations

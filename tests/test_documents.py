@@ -365,3 +365,23 @@ def test_any_bytes_give_a_document_or_a_document_error(
         assert "\n" not in str(exc) and str(exc).startswith(str(path))
     else:
         assert isinstance(doc, RawDocument) and doc.text.strip()
+
+
+def test_document_over_the_character_limit_is_refused_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "long.txt"
+    path.write_text("邓小平出生于四川省广安县。" * 10, encoding="utf-8")
+    with pytest.raises(DocumentError) as refused:
+        load_document(path, max_chars=100)
+    message = str(refused.value)
+    assert "\n" not in message and "long.txt" in message and "130 characters" in message
+    assert "KG_MAX_DOCUMENT_CHARS" in message
+    assert len(load_document(path, max_chars=130).text) == 130
+    from kg.settings import get_settings
+
+    monkeypatch.setenv("KG_MAX_DOCUMENT_CHARS", "50")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(DocumentError, match="over the 50 limit"):
+            load_document(path)
+    finally:
+        get_settings.cache_clear()

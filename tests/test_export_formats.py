@@ -91,3 +91,19 @@ def test_neo4j_admin_import_accepts_the_csv(store: OxigraphStore, tmp_path: Path
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     entities, relations = fixture_counts()
     assert re.search(rf"Imported:\s*{entities} nodes\s*{relations} relationships", done.stdout), done.stdout[-2000:]
+
+
+def test_neo4j_store_reads_evidence_and_properties_of_an_admin_import() -> None:
+    """A relationship imported from the CSV (JSON columns) reads back as the one the store writes itself."""
+    from kg.models import Evidence
+    from kg.store.neo4j_rows import edge_view
+
+    evidence = [Evidence(doc="doc:b", start=5, end=9, sentence="邓小平；卓琳"), Evidence(doc="doc:a", start=1, end=2)]
+    row = {"id": "rel:1", "type": "SPOUSE_OF", "source": "per:1", "target": "per:2", "confidence": 0.9,
+           "component": "x", "properties_json": json.dumps({"since": "1939"}),
+           "evidence_json": json.dumps([e.model_dump(exclude_none=True) for e in evidence], ensure_ascii=False)}
+    view = edge_view(row)
+    assert view.properties == {"since": "1939"}
+    assert view.evidence == sorted(evidence, key=lambda e: (e.doc, e.start, e.end))
+    native = edge_view({**row, "evidence_json": None, "evidence": [e.model_dump_json() for e in evidence]})
+    assert native == view

@@ -99,6 +99,20 @@ def test_load_twice_is_idempotent(neo4j_store: Neo4jStore) -> None:
     assert dump(neo4j_store) == first
 
 
+def test_repeated_ids_in_later_batches_fall_back_from_create_to_merge(neo4j_store: Neo4jStore) -> None:
+    """A fresh load writes with CREATE; a later batch of the same load that repeats stored ids fails on the
+    uniqueness constraints, rolls back whole and is merged instead: the graph equals a load without repeats."""
+    records = mini_records()
+    neo4j_store.load(records, documents_text=mini_texts())
+    expected_counts_, expected = neo4j_store.counts(), dump(neo4j_store)
+    neo4j_store.clear()
+    small = Neo4jStore(neo4j_store.settings.model_copy(update={"batch_size": 3}), driver=neo4j_store.driver)
+    small.load(records + records[::-1], documents_text=mini_texts())
+    assert small._creating is False  # the fallback really happened
+    assert neo4j_store.counts() == expected_counts_
+    assert dump(neo4j_store) == expected
+
+
 def test_new_documents_merge_into_the_graph(neo4j_store: Neo4jStore) -> None:
     records, texts = mini_records(), mini_texts()
     first_doc = "doc:0db5884f543a050f"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,11 +42,13 @@ class GraphBuilder:
     def __init__(self, doc: AnnotatedDoc) -> None:
         self.doc = doc
         self.sentences: list[Sentence] = split_sentences(doc.text, doc.mentions)
+        self.sentence_starts: list[int] = [x.start for x in self.sentences]
         self._cands: dict[str, _Cand] = {}
         self._parent: dict[str, str] = {}
         self._by_name: dict[tuple[str, str], str] = {}
         self._by_span: dict[tuple[int, int, str], str] = {}
         self._relations: list[LocalRelation] = []
+        self._by_type: dict[str, list[LocalRelation]] = {}
         for m in doc.mentions:
             self.candidate_for(m)
 
@@ -124,27 +127,36 @@ class GraphBuilder:
                confidence: float, span: tuple[int, int] | None = None, **properties: Any) -> None:
         start, end = span if span else (sentence.start, sentence.end)
         raw_start, raw_end = self.doc.raw_span(start, end)
-        self._relations.append(LocalRelation(
+        relation = LocalRelation(
             type=rel_type, source=source, target=target,
             properties={k: v for k, v in properties.items() if v is not None},
             evidence=LocalEvidence(start=start, end=end, raw_start=raw_start, raw_end=raw_end,
                                    sentence=sentence.text),
-            confidence=confidence, component=component))
+            confidence=confidence, component=component)
+        self._relations.append(relation)
+        self._by_type.setdefault(rel_type, []).append(relation)
+
+    def relations_of(self, rel_type: str) -> list[LocalRelation]:
+        """A copy of the list of relations of ``rel_type`` recorded so far."""
+        return list(self._by_type.get(rel_type, ()))
 
     def related(self, rel_type: str) -> list[tuple[str, str]]:
         """(source, target) root ids of the relations of ``rel_type`` recorded so far."""
-        return [(self.find(r.source), self.find(r.target)) for r in self._relations if r.type == rel_type]
+        return [(self.find(r.source), self.find(r.target)) for r in self._by_type.get(rel_type, ())]
 
     def related_at(self, rel_type: str) -> list[tuple[str, str, Sentence]]:
         """(source, target, evidence sentence) of the relations of ``rel_type`` recorded so far."""
         by_start = {x.start: x for x in self.sentences}
         out = []
-        for r in self._relations:
-            if r.type == rel_type:
-                sent = by_start.get(r.evidence.start) or next(
-                    x for x in self.sentences if x.start <= r.evidence.start < x.end)
-                out.append((self.find(r.source), self.find(r.target), sent))
+        for r in self._by_type.get(rel_type, ()):
+            sent = by_start.get(r.evidence.start) or self.sentence_at(r.evidence.start)
+            out.append((self.find(r.source), self.find(r.target), sent))
         return out
+
+    def sentence_at(self, offset: int) -> Sentence:
+        """The sentence holding text offset ``offset`` (the first sentence if none does)."""
+        i = bisect_right(self.sentence_starts, offset) - 1
+        return self.sentences[i] if i >= 0 and offset < self.sentences[i].end else self.sentences[0]
 
     def candidates_of_type(self, mtype: str) -> list[str]:
         return sorted({self.find(k) for k, c in self._cands.items() if c.type == mtype and self.find(k) == k},

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import replace
 
 from kg.relations.types import AnnotatedDoc, Span
@@ -45,21 +46,35 @@ def prepare_mentions(doc: AnnotatedDoc) -> AnnotatedDoc:
     for m in kept:
         taken[m.start:m.end] = b"\x01" * (m.end - m.start)
     added: list[Span] = []
-    for name in names:
-        for hit in re.finditer(re.escape(name), doc.text):
-            s, e = hit.start(), hit.end()
-            if any(taken[s:e]) or (
-                    not _SHI.match(name) and (_COMPOUND_NEXT.match(doc.text[e:e + 1]) or doc.text[s - 1:s] in "《“")):
-                continue
-            span = Span(start=s, end=e, type="PERSON", text=name)
-            if is_clan(doc.text, span):
-                continue
-            added.append(span)
-            taken[s:e] = b"\x01" * (e - s)
+    for name, s, e in _occurrences(doc.text, names):
+        if any(taken[s:e]) or (
+                not _SHI.match(name) and (_COMPOUND_NEXT.match(doc.text[e:e + 1]) or doc.text[s - 1:s] in "《“")):
+            continue
+        span = Span(start=s, end=e, type="PERSON", text=name)
+        if is_clan(doc.text, span):
+            continue
+        added.append(span)
+        taken[s:e] = b"\x01" * (e - s)
     kept, added = _orgs_before_titles(doc.text, kept, added)
     if not added and len(kept) == len(doc.mentions):
         return doc
     return replace(doc, mentions=sorted(kept + added, key=lambda m: (m.start, -m.end)))
+
+
+def _occurrences(text: str, names: list[str]) -> Iterator[tuple[str, int, int]]:
+    """Every occurrence of every name: longer names first, then left to right (one pass per name length)."""
+    if not names:
+        return
+    by_length: dict[int, set[str]] = {}
+    for name in names:
+        by_length.setdefault(len(name), set()).add(name)
+    firsts = re.compile("[" + "".join(re.escape(c) for c in sorted({n[0] for n in names})) + "]")
+    starts = [m.start() for m in firsts.finditer(text)]
+    for length in sorted(by_length, reverse=True):
+        wanted = by_length[length]
+        for s in starts:
+            if text[s:s + length] in wanted:
+                yield text[s:s + length], s, s + length
 
 
 def _orgs_before_titles(text: str, kept: list[Span], added: list[Span]) -> tuple[list[Span], list[Span]]:

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from itertools import pairwise
 
 from kg.admin_divisions import admin_divisions
@@ -57,8 +57,8 @@ def link_places(b: GraphBuilder) -> None:
                 old, new = b.candidate_for(a), b.candidate_for(c)
                 b.set_property(old, "modern_name", b.name(new))
                 b.get(new).properties.setdefault("historical_names", []).append(b.name(old))
-                for r in list(b._relations):
-                    if r.type == "PART_OF" and b.find(r.source) == b.find(old):
+                for r in b.relations_of("PART_OF"):
+                    if b.find(r.source) == b.find(old):
                         b.relate("PART_OF", new, r.target, s, COMPONENT, 0.8, (a.start, c.end + 1))
     context: set[str] = set()
     for local in b.candidates_of_type("PLACE"):
@@ -112,10 +112,7 @@ def _nests(parent: str, child: str) -> bool:
 
 
 def _sentence_of(b: GraphBuilder, m: Span) -> Sentence:
-    for s in b.sentences:
-        if s.start <= m.start < s.end:
-            return s
-    return b.sentences[0]
+    return b.sentence_at(m.start)
 
 
 def _context_place(b: GraphBuilder, level_char: str) -> str | None:
@@ -149,10 +146,13 @@ def _is_subsequence(short: str, full: str) -> bool:
 
 def complete_orgs(b: GraphBuilder) -> None:
     full_names = [b.name(c) for c in b.candidates_of_type("ORG")]
+    context_places: dict[str, str | None] = {}
     for local in b.candidates_of_type("ORG"):
         name = b.name(local)
         if len(name) >= 3 and name[0] in _LEVEL_CHARS and not admin_divisions().candidates(name[:2]):
-            place = _context_place(b, name[0])
+            if name[0] not in context_places:
+                context_places[name[0]] = _context_place(b, name[0])
+            place = context_places[name[0]]
             if place is not None:
                 b.rename(local, place + name[1:], "prefix_less")
                 name = place + name[1:]
@@ -181,6 +181,11 @@ def _bare_generic_orgs(b: GraphBuilder) -> None:
     names = {b.name(o) for o in orgs}
     # the NER sometimes tags an institution as a PLACE (陈列馆): same name or short form of a document org
     institutions = [p for p in b.candidates_of_type("PLACE") if b.name(p).endswith(_INSTITUTION_END)]
+    by_suffix: dict[str, list[str]] = defaultdict(list)
+    for o in orgs:
+        org_name = b.name(o)
+        for k in range(1, min(len(org_name), 5)):
+            by_suffix[org_name[-k:]].append(o)
     for local in orgs + institutions:
         name = b.name(local)
         if name in names and local in institutions:
@@ -188,7 +193,7 @@ def _bare_generic_orgs(b: GraphBuilder) -> None:
             continue
         if len(name) > 4:
             continue
-        fuller = {b.find(o) for o in orgs if b.name(o) != name and b.name(o).endswith(name)}
+        fuller = {b.find(o) for o in by_suffix.get(name, ()) if b.name(o) != name and b.name(o).endswith(name)}
         if len(fuller) == 1:
             b.merge(fuller.pop(), local, "short")
 
@@ -200,8 +205,8 @@ def locate_orgs(b: GraphBuilder) -> None:
         cand = b.get(local)
         name = cand.names[0]
         target: str | None = None
-        for prefix in sorted(_place_prefixes(name) + [p for p in places if name.startswith(p)],
-                             key=len, reverse=True):
+        known = [name[:k] for k in range(1, len(name) + 1) if name[:k] in places]
+        for prefix in sorted(_place_prefixes(name) + known, key=len, reverse=True):
             if len(prefix) < 2:
                 continue
             if prefix in places:

@@ -178,21 +178,16 @@ class GraphWalk:
         edges: set[str] = set()
         frontier = [entity_id]
         for _ in range(max(depth, 0)):
-            found: dict[str, NodeView] = {}
-            for current in frontier:
-                for link in self._typed(current, relation_types):
-                    other = link.other(current)
-                    if other in nodes or other in found:
-                        continue
-                    view = self.node(other)
-                    if view is not None and (not entity_types or view.type in entity_types):
-                        found[other] = view
+            reached = {link.other(current) for current in frontier for link in self._typed(current, relation_types)}
             frontier = []
-            for other in sorted(found):
+            # views are read in id order only until the limit is reached (a hub's other neighbours are never read)
+            for other in sorted(reached - nodes.keys()):
                 if len(nodes) >= limit:
                     break
-                nodes[other] = found[other]
-                frontier.append(other)
+                view = self.node(other)
+                if view is not None and (not entity_types or view.type in entity_types):
+                    nodes[other] = view
+                    frontier.append(other)
             if not frontier:
                 break
         for current in nodes:

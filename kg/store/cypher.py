@@ -105,6 +105,14 @@ def upsert_entities(entity_type: str, rows: list[dict[str, Any]]) -> Statement:
     return query, {"rows": rows}
 
 
+def create_entities(entity_type: str, rows: list[dict[str, Any]]) -> Statement:
+    """The same rows as :func:`upsert_entities`, for ids not stored yet: ``CREATE`` (about twice as fast as
+    ``MERGE``); an id that exists makes the transaction fail on the ``entity_id`` constraint."""
+    query = (f"UNWIND $rows AS row CREATE (e:Entity:{type_label(entity_type)} {{id: row.id}}) "
+             "SET e += row.props, e.aliases = row.aliases")
+    return query, {"rows": rows}
+
+
 def upsert_mentions(rows: list[dict[str, Any]]) -> Statement:
     """Rows ``{id, entity, doc, props}``; returns the ids written (a mention whose entity is not loaded yet
     is not written, so the caller can retry it after the rest of the input)."""
@@ -127,6 +135,30 @@ _TAKEN_NEW = ("[i IN range(0, size(row.ev_keys) - 1) "
 _KEPT_OLD = ("[j IN range(0, size(coalesce(r.evidence_keys, [])) - 1) WHERE NOT r.evidence_keys[j] IN "
              f"{_TAKEN_NEW} | row.ev_keys[i]]")
 """Indexes of the stored evidence to keep: those not replaced by a new one with the same span."""
+
+
+def create_mentions(rows: list[dict[str, Any]]) -> Statement:
+    """The rows of :func:`upsert_mentions` for ids not stored yet (the ``mention_id`` constraint fails otherwise)."""
+    query = (
+        "UNWIND $rows AS row MATCH (e:Entity {id: row.entity}) "
+        "MERGE (d:Document {id: row.doc}) "
+        "CREATE (m:Mention) SET m = row.props "
+        "CREATE (m)-[:REFERS_TO]->(e), (m)-[:IN_DOCUMENT]->(d) "
+        "RETURN row.id AS id"
+    )
+    return query, {"rows": rows}
+
+
+def create_relations(relation_type: str, rows: list[dict[str, Any]]) -> Statement:
+    """The rows of :func:`upsert_relations` for ids not stored yet (the type's id constraint fails otherwise)."""
+    rel = relationship_type(relation_type)
+    query = (
+        "UNWIND $rows AS row MATCH (s:Entity {id: row.source}) MATCH (t:Entity {id: row.target}) "
+        f"CREATE (s)-[r:{rel} {{id: row.id}}]->(t) "
+        "SET r += row.props, r.evidence = row.ev_json, r.evidence_keys = row.ev_keys "
+        "RETURN row.id AS id"
+    )
+    return query, {"rows": rows}
 
 
 def upsert_relations(relation_type: str, rows: list[dict[str, Any]]) -> Statement:

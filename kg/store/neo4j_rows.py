@@ -39,8 +39,11 @@ def node_view(row: dict[str, Any]) -> NodeView:
 
 
 def edge_view(row: dict[str, Any]) -> EdgeView:
-    evidence = sorted((Evidence.model_validate_json(e) for e in row.get("evidence") or []),
-                      key=lambda e: (e.doc, e.start, e.end))
+    if row.get("evidence"):
+        found = [Evidence.model_validate_json(e) for e in row["evidence"]]
+    else:  # a relationship imported by neo4j-admin (kg.export_formats) carries its evidence as one JSON list
+        found = [Evidence.model_validate(e) for e in json.loads(row.get("evidence_json") or "[]")]
+    evidence = sorted(found, key=lambda e: (e.doc, e.start, e.end))
     return EdgeView(id=row["id"], type=row["type"], source=row["source"], target=row["target"],
                     properties=stored_properties(row), evidence=evidence,
                     confidence=row.get("confidence"), component=row.get("component"))

@@ -14,6 +14,7 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import neo4j
@@ -57,11 +58,14 @@ log = logging.getLogger(__name__)
 
 _HAN_ONLY = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]{2,}$")
 PREFETCH_NODES = 5000
+INCOMPLETE_COMMIT_RETRIES = 3
+"""Times a batch is written again after its commit was cut off (the driver retries every other transient error)."""
 """Most nodes whose relations one walk loads ahead, level by level, before falling back to one at a time."""
 
 
-_Step = tuple[tuple[str, dict[str, Any]], dict[str, Record] | None]
-"""A statement, and the records it writes when some may have to wait for their entities."""
+_Step = tuple[cypher.Statement, cypher.Statement | None, dict[str, Record] | None]
+"""A statement that merges, the same write as a ``CREATE`` for ids not stored yet (or None), and the records it
+writes when some may have to wait for their entities."""
 
 
 class _Batches:
@@ -106,8 +110,10 @@ class Neo4jStore:
             self.settings.neo4j_uri,
             auth=(self.settings.neo4j_user, self.settings.neo4j_password.get_secret_value()),
             notifications_min_severity="OFF",
+            max_transaction_retry_time=self.settings.neo4j_retry_s,
         )
         self._schema_ready = False
+        self._creating = False
 
     def __repr__(self) -> str:
         return f"Neo4jStore(uri={self.settings.neo4j_uri!r}, user={self.settings.neo4j_user!r}, database={self.database!r})"
@@ -145,6 +151,7 @@ class Neo4jStore:
     def load(self, records: Iterable[Record], *, documents_text: dict[str, str] | None = None) -> LoadStats:
         began = time.perf_counter()
         self.ensure_schema()
+        self._creating = True
         stats = LoadStats()
         texts = dict(documents_text or {})
         docs: set[str] = set(texts)
@@ -152,20 +159,36 @@ class Neo4jStore:
             self._write(*cypher.set_document_texts(chunk))
         pending = _Batches()
         deferred = _Batches()
-        for rec in records:
-            pending.add(rec)
-            if isinstance(rec, DocumentRecord):
-                docs.add(rec.id)
-            elif isinstance(rec, EntityRecord):
-                stats.entities += 1
-            elif isinstance(rec, MentionRecord):
-                stats.mentions += 1
-            else:
-                stats.relations += 1
-            if len(pending) >= self.batch_size:
-                self._run(self._prepare(pending), deferred)
-                pending = _Batches()
-        self._run(self._prepare(pending), deferred)
+        # one writer thread: the next batch is prepared in Python while the server writes this one
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="neo4j-load")
+        in_flight: Future[None] | None = None
+
+        def submit(batch: _Batches) -> None:
+            nonlocal in_flight
+            steps = self._prepare(batch)
+            if in_flight is not None:
+                in_flight.result()
+            in_flight = writer.submit(self._run, steps, deferred)
+
+        try:
+            for rec in records:
+                pending.add(rec)
+                if isinstance(rec, DocumentRecord):
+                    docs.add(rec.id)
+                elif isinstance(rec, EntityRecord):
+                    stats.entities += 1
+                elif isinstance(rec, MentionRecord):
+                    stats.mentions += 1
+                else:
+                    stats.relations += 1
+                if len(pending) >= self.batch_size:
+                    submit(pending)
+                    pending = _Batches()
+            submit(pending)
+            if in_flight is not None:
+                in_flight.result()
+        finally:
+            writer.shutdown(wait=True, cancel_futures=True)
         missing = _Batches()
         self._run(self._prepare(deferred), missing)
         if missing.mentions or missing.relations:
@@ -182,29 +205,62 @@ class Neo4jStore:
         if batch.documents:
             rows = [{"id": d.id, "props": {k: getattr(d, k) for k in ("path", "date", "sha256", "chars", "title")}}
                     for d in batch.documents.values()]
-            steps.append((cypher.upsert_documents(rows), None))
+            steps.append((cypher.upsert_documents(rows), None, None))
         by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for ent in batch.entities.values():
             by_type[ent.type].append(entity_row(ent))
-        steps.extend((cypher.upsert_entities(entity_type, rows), None) for entity_type, rows in sorted(by_type.items()))
+        steps.extend((cypher.upsert_entities(entity_type, rows), cypher.create_entities(entity_type, rows), None)
+                     for entity_type, rows in sorted(by_type.items()))
         if batch.mentions:
             rows = [{"id": mid, "entity": m.entity, "doc": m.doc,
                      "props": {"id": mid, **m.model_dump(exclude={"record"}, exclude_none=True)}}
                     for mid, m in batch.mentions.items()]
-            steps.append((cypher.upsert_mentions(rows), dict(batch.mentions)))
+            steps.append((cypher.upsert_mentions(rows), cypher.create_mentions(rows), dict(batch.mentions)))
         relations: dict[str, dict[str, RelationRecord]] = defaultdict(dict)
         for rid, rel in batch.relations.items():
             relations[rel.type][rid] = rel
         for rel_type, group in sorted(relations.items()):
             rows = [relation_row(rid, rel) for rid, rel in group.items()]
             records: dict[str, Record] = dict(group)
-            steps.append((cypher.upsert_relations(rel_type, rows), records))
+            steps.append((cypher.upsert_relations(rel_type, rows), cypher.create_relations(rel_type, rows), records))
         return steps
 
     def _run(self, steps: list[_Step], deferred: _Batches) -> None:
-        """Write the steps; mentions and relations not written (ends missing) go to ``deferred``."""
-        for (query, params), records in steps:
-            written = self._write(query, params)
+        """Write the steps in one transaction (one commit per batch, retried as a whole on transient errors);
+        mentions and relations not written (ends missing) go to ``deferred``.
+
+        While nothing of the load was found stored already, the batch is first tried with ``CREATE``; an id that
+        exists fails it on a uniqueness constraint (the transaction rolls back, nothing is half-written), and it
+        and the rest of the load run with ``MERGE``. Either way the stored graph is the same."""
+        if not steps:
+            return
+
+        def work(statements: list[cypher.Statement]) -> Any:
+            def run(tx: ManagedTransaction) -> list[list[dict[str, Any]]]:
+                return [[r.data() for r in tx.run(query, params)] for query, params in statements]
+            return run
+
+        results: list[list[dict[str, Any]]] | None = None
+        for attempt in range(INCOMPLETE_COMMIT_RETRIES + 1):
+            try:
+                with self.driver.session(database=self.database) as session:
+                    if self._creating:
+                        try:
+                            results = session.execute_write(work([create or merge for merge, create, _ in steps]))
+                        except neo4j.exceptions.ConstraintError:
+                            self._creating = False
+                    if results is None:
+                        results = session.execute_write(work([merge for merge, _, _ in steps]))
+                break
+            except neo4j.exceptions.IncompleteCommit:
+                # the connection dropped during COMMIT (a server restart): the batch may or may not be stored,
+                # and the driver does not retry that; writing it again is safe (a stored CREATE batch fails on
+                # the constraints and is merged instead)
+                if attempt == INCOMPLETE_COMMIT_RETRIES:
+                    raise
+                log.warning("commit of a batch was cut off; writing it again")
+        assert results is not None
+        for (_, _, records), written in zip(steps, results, strict=True):
             if records is not None:
                 done = {r["id"] for r in written}
                 for key, rec in records.items():
