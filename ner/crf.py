@@ -186,20 +186,12 @@ class CrfTagger:
         )
         lexicon = None
         if meta.entity_lexicon:
-            lexicon_file = lexicon_path_for(model_path)
-            if not lexicon_file.is_file():
-                raise FileNotFoundError(
-                    f"entity lexicon {lexicon_file} is missing; retrain with `python -m ner.train`"
-                )
+            lexicon_file = _companion(lexicon_path_for(model_path), "entity lexicon", "python -m ner.train")
             lexicon = EntityLexicon.from_text(gzip.decompress(lexicon_file.read_bytes()).decode("utf-8"))
         clusters = None
         if meta.clusters:
-            clusters_file = clusters_path_for(model_path)
-            if not clusters_file.is_file():
-                raise FileNotFoundError(
-                    f"character clusters {clusters_file} are missing; rebuild them with `python -m ner.clusters`"
-                )
-            clusters = read_clusters(clusters_file)
+            clusters = read_clusters(_companion(clusters_path_for(model_path), "character clusters",
+                                                "python -m ner.clusters"))
         return cls(raw, meta, lexicon, clusters)
 
     def labels(self) -> list[str]:
@@ -234,3 +226,10 @@ def write_model_meta(model_path: Path, meta: ModelMeta) -> Path:
     target = meta_path_for(model_path)
     target.write_text(json.dumps(meta.model_dump(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return target
+
+
+def _companion(path: Path, what: str, rebuild: str) -> Path:
+    """A file the model's meta says it needs beside it; a one-line error naming the command that rebuilds it."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} {path} is missing; rebuild it with `{rebuild}`")
+    return path

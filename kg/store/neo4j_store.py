@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -58,9 +58,9 @@ log = logging.getLogger(__name__)
 
 _HAN_ONLY = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]{2,}$")
 PREFETCH_NODES = 5000
+"""Most nodes whose relations one walk loads ahead, level by level, before falling back to one at a time."""
 INCOMPLETE_COMMIT_RETRIES = 3
 """Times a batch is written again after its commit was cut off (the driver retries every other transient error)."""
-"""Most nodes whose relations one walk loads ahead, level by level, before falling back to one at a time."""
 
 
 _Step = tuple[cypher.Statement, cypher.Statement | None, dict[str, Record] | None]
@@ -235,22 +235,10 @@ class Neo4jStore:
         if not steps:
             return
 
-        def work(statements: list[cypher.Statement]) -> Any:
-            def run(tx: ManagedTransaction) -> list[list[dict[str, Any]]]:
-                return [[r.data() for r in tx.run(query, params)] for query, params in statements]
-            return run
-
         results: list[list[dict[str, Any]]] | None = None
         for attempt in range(INCOMPLETE_COMMIT_RETRIES + 1):
             try:
-                with self.driver.session(database=self.database) as session:
-                    if self._creating:
-                        try:
-                            results = session.execute_write(work([create or merge for merge, create, _ in steps]))
-                        except neo4j.exceptions.ConstraintError:
-                            self._creating = False
-                    if results is None:
-                        results = session.execute_write(work([merge for merge, _, _ in steps]))
+                results = self._write_batch(steps)
                 break
             except neo4j.exceptions.IncompleteCommit:
                 # the connection dropped during COMMIT (a server restart): the batch may or may not be stored,
@@ -270,6 +258,20 @@ class Neo4jStore:
                         deferred.mentions[key] = rec
                     elif isinstance(rec, RelationRecord):
                         deferred.relations[key] = rec
+
+    def _write_batch(self, steps: list[_Step]) -> list[list[dict[str, Any]]]:
+        """One transaction of the steps' ``CREATE`` statements while the load is creating, else of their merges."""
+        def statements(create: bool) -> Callable[[ManagedTransaction], list[list[dict[str, Any]]]]:
+            chosen = [(new or merge) if create else merge for merge, new, _ in steps]
+            return lambda tx: [[r.data() for r in tx.run(query, params)] for query, params in chosen]
+
+        with self.driver.session(database=self.database) as session:
+            if self._creating:
+                try:
+                    return session.execute_write(statements(create=True))
+                except neo4j.exceptions.ConstraintError:
+                    self._creating = False
+            return session.execute_write(statements(create=False))
 
     def clear(self) -> None:
         query, params = cypher.delete_all_batch(max(self.batch_size, 1000))
