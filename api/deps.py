@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import Request
 
+from api.answers import AnswerCache, is_snapshot
 from api.errors import ApiError
 from kg.settings import Settings
 from kg.store.base import GraphStore
@@ -26,6 +27,15 @@ class AppState:
     stats_cache: dict[str, Any] | None = None
     closed: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
+    answers: AnswerCache | None = None
+    """Serialised answers of ``store``; replaced only after the store is (``api.answers`` relies on the order)."""
+
+    def __post_init__(self) -> None:
+        self._renew_answers()
+
+    def _renew_answers(self) -> None:
+        mb = self.settings.response_cache_mb
+        self.answers = AnswerCache(mb * 1024 * 1024) if mb > 0 and is_snapshot(self.store) else None
 
     def reload(self) -> GraphStore:
         """Close the store and open it again (new data written by ``kg load`` becomes visible)."""
@@ -40,6 +50,7 @@ class AppState:
                 warm()
             self.closed = False
             self.stats_cache = None
+            self._renew_answers()
             return self.store
 
     def start(self) -> None:
@@ -58,15 +69,16 @@ class AppState:
                 self.closed = True
 
 
-def app_state(request: Request) -> AppState:
+async def app_state(request: Request) -> AppState:
     state: AppState = request.app.state.kg
     return state
 
 
-def get_store(request: Request) -> GraphStore:
-    return app_state(request).store
+async def get_store(request: Request) -> GraphStore:
+    state: AppState = request.app.state.kg
+    return state.store
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings

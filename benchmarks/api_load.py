@@ -17,13 +17,14 @@ import asyncio
 import ipaddress
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -70,7 +71,63 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[index]
 
 
-async def run_phase(client: httpx.AsyncClient, endpoint: str, paths: list[str], concurrency: int,
+class RawHttpClient:
+    """One keep-alive HTTP/1.1 connection per simulated client, on asyncio streams.
+
+    The load generator shares the machine's cores with the server, so it must cost as little CPU per request as
+    possible: this client costs about a tenth of ``httpx`` per request (it only sends GETs and reads
+    ``Content-Length`` or chunked bodies).
+    """
+
+    def __init__(self, base_url: str, token: str, timeout: float) -> None:
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        auth = f"Authorization: Bearer {token}\r\n" if token else ""
+        self.headers = f"Host: {self.host}:{self.port}\r\nAccept: application/json\r\n{auth}\r\n".encode()
+        self.timeout = timeout
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def get(self, path: str) -> int:
+        """The response's status code; the body is read and dropped. Raises OSError/asyncio errors on failure."""
+        try:
+            return await asyncio.wait_for(self._get(path), self.timeout)
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _get(self, path: str) -> int:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self.streams
+        writer.write(b"GET " + path.encode() + b" HTTP/1.1\r\n" + self.headers)
+        head = await reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        lower = head.lower()
+        if b"transfer-encoding: chunked" in lower:
+            while True:
+                size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                await reader.readexactly(size + 2)
+                if size == 0:
+                    break
+        else:
+            at = lower.find(b"content-length:")
+            if at < 0:
+                raise ConnectionError("response without Content-Length or chunked body")
+            await reader.readexactly(int(lower[at + 15:lower.index(b"\r\n", at)]))
+        if b"connection: close" in lower:
+            await self.close()
+        return status
+
+    async def close(self) -> None:
+        if self.streams is not None:
+            writer = self.streams[1]
+            self.streams = None
+            writer.close()
+            with suppress(Exception):
+                await writer.wait_closed()
+
+
+async def run_phase(base_url: str, token: str, timeout: float, endpoint: str, paths: list[str], concurrency: int,
                     duration_s: float, max_requests: int) -> PhaseResult:
     latencies: list[float] = []
     errors = 0
@@ -81,6 +138,7 @@ async def run_phase(client: httpx.AsyncClient, endpoint: str, paths: list[str], 
 
     async def worker(offset: int) -> None:
         nonlocal errors, issued
+        client = RawHttpClient(base_url, token, timeout)
         position = offset
         while time.perf_counter() < deadline and issued < max_requests:
             issued += 1
@@ -89,15 +147,16 @@ async def run_phase(client: httpx.AsyncClient, endpoint: str, paths: list[str], 
             start = time.perf_counter()
             kind = ""
             try:
-                response = await client.get(path)
-                if response.status_code != 200:
-                    kind = f"HTTP {response.status_code}"
-            except httpx.HTTPError as exc:
+                status = await client.get(path)
+                if status != 200:
+                    kind = f"HTTP {status}"
+            except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
                 kind = type(exc).__name__
             latencies.append((time.perf_counter() - start) * 1000.0)
             if kind:
                 errors += 1
                 kinds[kind] = kinds.get(kind, 0) + 1
+        await client.close()
 
     await asyncio.gather(*(worker(i) for i in range(concurrency)))
     elapsed = time.perf_counter() - began
@@ -124,24 +183,49 @@ async def discover_ids(client: httpx.AsyncClient, queries: list[str], wanted: in
     return ids[:wanted]
 
 
+async def sample_entities(client: httpx.AsyncClient, wanted: int, seed: int) -> list[tuple[str, str]]:
+    """``wanted`` (id, name) pairs drawn uniformly from every entity of the graph, through the SPARQL endpoint."""
+    found: list[tuple[str, str]] = []
+    page = 5000
+    while True:
+        query = (f"SELECT ?id ?name WHERE {{ ?e kg:name ?name ; kg:recordId ?id }} "
+                 f"LIMIT {page} OFFSET {len(found)}")
+        response = await client.get("/sparql", params={"query": query}, headers={"accept": "text/csv"})
+        response.raise_for_status()
+        rows = [line.split(",", 1) for line in response.text.splitlines()[1:] if "," in line]
+        found.extend((row[0], row[1]) for row in rows)
+        if len(rows) < page:
+            break
+    return random.Random(seed).sample(found, min(wanted, len(found)))
+
+
 async def benchmark(args: argparse.Namespace, base_url: str) -> list[PhaseResult]:
     limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
     headers = {"authorization": f"Bearer {args.token}"} if args.token else {}
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=args.timeout, headers=headers) as client:
         (await client.get("/healthz")).raise_for_status()
-        ids = list(args.ids) if args.ids else await discover_ids(client, args.queries, args.max_ids)
+        queries = list(args.queries)
+        if args.ids:
+            ids = list(args.ids)
+        elif args.distinct:
+            sample = await sample_entities(client, args.max_ids, args.seed)
+            ids = [entity_id for entity_id, _ in sample]
+            queries = list(dict.fromkeys(name.strip('"')[:2] for _, name in sample))
+        else:
+            ids = await discover_ids(client, args.queries, args.max_ids)
         if not ids:
             raise SystemExit("no entity ids: /api/search found nothing for --queries; pass --ids or other --queries")
         phases = {
-            "search": [f"/api/search?q={quote(q)}&limit=20" for q in args.queries],
+            "search": [f"/api/search?q={quote(q)}&limit=20" for q in queries],
             "entity": [f"/api/entities/{quote(i, safe=':')}" for i in ids],
             "neighbours": [f"/api/entities/{quote(i, safe=':')}/neighbours?depth=1&limit=100" for i in ids],
         }
         results = []
         for name in args.endpoints:
-            await run_phase(client, name, phases[name][:5], min(4, args.concurrency), 1.0, 20)  # warm-up
-            results.append(await run_phase(client, name, phases[name], args.concurrency, args.duration,
-                                           args.max_requests))
+            await run_phase(base_url, args.token, args.timeout, name, phases[name][-5:], min(4, args.concurrency),
+                            1.0, 20)  # warm-up
+            results.append(await run_phase(base_url, args.token, args.timeout, name, phases[name], args.concurrency,
+                                           args.duration, args.max_requests))
         return results
 
 
@@ -188,7 +272,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=30.0, help="per-request timeout in seconds")
     parser.add_argument("--queries", nargs="+", default=DEFAULT_QUERIES, help="search terms")
     parser.add_argument("--ids", nargs="*", default=None, help="entity ids (default: found via /api/search)")
-    parser.add_argument("--max-ids", type=int, default=200, help="most ids to discover")
+    parser.add_argument("--max-ids", type=int, default=200, help="most ids to discover (with --distinct: to sample)")
+    parser.add_argument("--distinct", action="store_true",
+                        help="ids sampled uniformly from the whole graph and search terms from their names, so no "
+                             "answer repeats while the pool lasts (default: the --queries and the ids they find, "
+                             "cycled, as for popular entities); use with --max-ids larger than the requests sent")
+    parser.add_argument("--seed", type=int, default=1, help="random seed of --distinct")
     parser.add_argument("--endpoints", nargs="+", default=["search", "entity", "neighbours"],
                         choices=["search", "entity", "neighbours"])
     parser.add_argument("--token", default=os.environ.get("KG_READ_TOKEN", ""), help="read token, if required")

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     query_timeout_s: float = Field(10.0, description="Time limit for one SPARQL or Cypher query, in seconds.")
     query_row_cap: int = Field(10000, description="Most rows a SPARQL or Cypher query returns.")
     max_body_kb: int = Field(256, description="Largest accepted request body, in KB.")
+    response_cache_mb: int = Field(64, description="Memory for serialised API answers of the embedded store, which `kg serve` opens read-only (kept until `POST /api/reload`); 0 turns the cache off. Never used for Neo4j.")
     write_token: SecretStr = Field(SecretStr(""), description="Bearer token required by endpoints that change the graph. Empty: those endpoints are disabled.")
     read_token: SecretStr = Field(SecretStr(""), description="If set, read endpoints require this bearer token too.")
     host: str = Field("127.0.0.1", description="Address `kg serve` listens on.")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
+from starlette.responses import Response
 
+from api.answers import json_answer
 from api.deps import AppState, app_state, get_store
 from api.errors import COMMON_ERRORS, ApiError
 from api.family import build_family_tree
@@ -23,6 +25,7 @@ router = APIRouter(prefix="/api", tags=["graph"], dependencies=[Depends(require_
 health_router = APIRouter(tags=["health"])
 
 StoreDep = Annotated[GraphStore, Depends(get_store)]
+StateDep = Annotated[AppState, Depends(app_state)]
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -72,17 +75,22 @@ def search_hits(store: GraphStore, q: str, entity_type: str | None, cap: int) ->
 
 
 @router.get("/search", response_model=SearchPage, summary="Search entities by name, alias or pinyin")
-def search(
-    store: StoreDep,
+async def search(
+    state: StateDep,
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="Name, alias or pinyin")],
     type: Annotated[str | None, Query(description="Entity type filter, e.g. PERSON")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     offset: Annotated[int, Query(ge=0, le=SEARCH_TOTAL_CAP)] = 0,
-) -> SearchPage:
+) -> Response:
     query = q.strip()
     if not query:
         raise ApiError(422, "q must contain a non-blank search term", detail={"q": q})
     entity_type = _checked([type], ENTITY_TYPES, "entity type")[0] if type else None
+    return await json_answer(state, ("search", query, entity_type, limit, offset),
+                             lambda store: search_page(store, query, entity_type, limit, offset))
+
+
+def search_page(store: GraphStore, query: str, entity_type: str | None, limit: int, offset: int) -> SearchPage:
     count = getattr(store, "search_count", None)
     if callable(count):
         # the store can count without reading the entities: fetch only the page
@@ -103,22 +111,28 @@ def search(
 
 @router.get("/entities/{entity_id}", response_model=EntityView,
             summary="One entity: aliases, properties, relations with evidence sentences, mentions")
-def entity(store: StoreDep, entity_id: Annotated[str, ENTITY_ID]) -> EntityView:
-    return node_or_404(store, entity_id)
+async def entity(state: StateDep, entity_id: Annotated[str, ENTITY_ID]) -> Response:
+    return await json_answer(state, ("entity", entity_id), lambda store: node_or_404(store, entity_id))
 
 
 @router.get("/entities/{entity_id}/neighbours", response_model=Subgraph,
             summary="The neighbourhood of an entity within `depth` hops")
-def neighbours(
-    store: StoreDep,
+async def neighbours(
+    state: StateDep,
     entity_id: Annotated[str, ENTITY_ID],
     depth: Annotated[int, Query(ge=1, le=3)] = 1,
     relation: Annotated[list[str] | None, Query(description="Relation types (repeat or comma-separate)")] = None,
     type: Annotated[list[str] | None, Query(description="Entity types (repeat or comma-separate)")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
-) -> Subgraph:
+) -> Response:
     relations = _checked(_split(relation), RELATION_TYPES, "relation type")
     types = _checked(_split(type), ENTITY_TYPES, "entity type")
+    return await json_answer(state, ("neighbours", entity_id, depth, tuple(relations), tuple(types), limit),
+                             lambda store: neighbourhood(store, entity_id, depth, relations, types, limit))
+
+
+def neighbourhood(store: GraphStore, entity_id: str, depth: int, relations: list[str], types: list[str],
+                  limit: int) -> Subgraph:
     try:
         subgraph = store.neighbours(entity_id, depth=depth, relation_types=relations or None,
                                     entity_types=types or None, limit=limit)
@@ -130,38 +144,45 @@ def neighbours(
 
 
 @router.get("/paths", response_model=PathsResult, summary="Shortest paths between two entities, each hop with evidence")
-def paths(
-    store: StoreDep,
+async def paths(
+    state: StateDep,
     source: Annotated[str, Query(min_length=1, max_length=200)],
     target: Annotated[str, Query(min_length=1, max_length=200)],
     k: Annotated[int, Query(ge=1, le=10)] = 3,
     max_hops: Annotated[int, Query(ge=1, le=6)] = 4,
-) -> PathsResult:
-    src = node_or_404(store, source)
-    dst = node_or_404(store, target)
-    found = store.paths(source, target, k=k, max_hops=max_hops)
-    return PathsResult(source=as_node(src), target=as_node(dst), paths=found)
+) -> Response:
+    def answer(store: GraphStore) -> PathsResult:
+        src = node_or_404(store, source)
+        dst = node_or_404(store, target)
+        found = store.paths(source, target, k=k, max_hops=max_hops)
+        return PathsResult(source=as_node(src), target=as_node(dst), paths=found)
+
+    return await json_answer(state, ("paths", source, target, k, max_hops), answer)
 
 
 @router.get("/entities/{entity_id}/timeline", response_model=Timeline, summary="Dated events of an entity, by date")
-def timeline(store: StoreDep, entity_id: Annotated[str, ENTITY_ID]) -> Timeline:
-    entity = node_or_404(store, entity_id)
-    return Timeline(entity=as_node(entity), events=store.events(entity_id))
+async def timeline(state: StateDep, entity_id: Annotated[str, ENTITY_ID]) -> Response:
+    def answer(store: GraphStore) -> Timeline:
+        return Timeline(entity=as_node(node_or_404(store, entity_id)), events=store.events(entity_id))
+
+    return await json_answer(state, ("timeline", entity_id), answer)
 
 
 @router.get("/entities/{entity_id}/family", response_model=FamilyTree,
             summary="Family tree: ancestors, descendants, spouses, siblings and other kin")
-def family(
-    store: StoreDep,
+async def family(
+    state: StateDep,
     entity_id: Annotated[str, ENTITY_ID],
     generations: Annotated[int, Query(ge=1, le=3)] = 2,
-) -> FamilyTree:
-    entity = node_or_404(store, entity_id)
-    return build_family_tree(store, as_node(entity), generations)
+) -> Response:
+    def answer(store: GraphStore) -> FamilyTree:
+        return build_family_tree(store, as_node(node_or_404(store, entity_id)), generations)
+
+    return await json_answer(state, ("family", entity_id, generations), answer)
 
 
 @router.get("/stats", response_model=Stats, summary="Counts of entities and relations, by type")
-def stats(state: Annotated[AppState, Depends(app_state)]) -> Stats:
+def stats(state: StateDep) -> Stats:
     with state.lock:
         cached = state.stats_cache
     if cached is None:
