@@ -70,6 +70,9 @@ BATCH = 20000
 BULK_MIN_QUADS = 20000
 
 
+_NODE_FIELDS = (RDF_TYPE, K["name"], K["alias"], K["propertiesJson"], K["recordId"])
+
+
 class OxigraphStore:
     """GraphStore over an on-disk pyoxigraph store (default ``settings.data_dir / "oxigraph"``)."""
 
@@ -242,8 +245,10 @@ class OxigraphStore:
         return str(values[0].value) if values else None
 
     def _node(self, iri: ox.NamedNode, quads: list[Any] | None = None) -> NodeView | None:
+        if quads is None:  # only the node's own fields: a hub also has thousands of relation shortcut triples
+            quads = [q for p in _NODE_FIELDS for q in self._quads(iri, p, None)]
         types, name, aliases, props, rid = [], None, [], {}, None
-        for q in quads if quads is not None else self._quads(iri, None, None):
+        for q in quads:
             p, o = q.predicate, q.object
             if p == RDF_TYPE and o in CLASS_OF:
                 types.append(CLASS_OF[o])
