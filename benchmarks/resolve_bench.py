@@ -1,0 +1,63 @@
+"""Cross-document resolution alone: time, peak memory and a digest of the records, on a saved extraction.
+
+    python -m benchmarks.corpus /tmp/c10m --chars 10000000
+    python -m benchmarks.resolve_bench /tmp/c10m                 # extracts once into /tmp/c10m.extracted.jsonl
+
+The extraction (2 processes) is saved next to the corpus as JSON lines of ``ExtractedDocument`` and reused, so
+resolver changes can be compared on the same input: the SHA-256 of the records must not change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import resource
+import time
+from pathlib import Path
+
+from kg.documents import DocumentError
+from kg.extract import ExtractedDocument, resolve
+from kg.parallel import extract_outcomes_parallel
+
+
+def saved_extraction(corpus: Path, workers: int) -> Path:
+    out = corpus.with_name(corpus.name + ".extracted.jsonl")
+    if not out.exists():
+        files = sorted(p for p in corpus.iterdir() if p.is_file())
+        partial = out.with_suffix(".partial")
+        with partial.open("w", encoding="utf-8") as f:
+            for outcome in extract_outcomes_parallel(files, workers=workers):
+                if not isinstance(outcome, DocumentError):
+                    f.write(outcome.model_dump_json() + "\n")
+        partial.rename(out)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("corpus", type=Path, help="folder written by benchmarks.corpus")
+    ap.add_argument("--workers", type=int, default=2, help="processes for the one-off extraction")
+    args = ap.parse_args()
+    saved = saved_extraction(args.corpus, args.workers)
+    with saved.open(encoding="utf-8") as f:
+        documents = [ExtractedDocument.model_validate_json(line) for line in f]
+    chars = sum(d.document.chars for d in documents)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    began = time.perf_counter()
+    digest = hashlib.sha256()
+    records = 0
+    for record in resolve(documents):
+        digest.update(record.model_dump_json(exclude_none=True).encode() + b"\n")
+        records += 1
+    seconds = time.perf_counter() - began
+    print(json.dumps({"documents": len(documents), "chars": chars, "records": records,
+                      "resolution_seconds": round(seconds, 1), "chars_per_s": round(chars / seconds),
+                      "peak_rss_mb_before": round(before), "peak_rss_mb": round(resource.getrusage(
+                          resource.RUSAGE_SELF).ru_maxrss / 1024),
+                      "records_sha256": digest.hexdigest(), "load_average": os.getloadavg()}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
