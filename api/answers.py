@@ -7,16 +7,22 @@ an answer serialised once can be sent again as it is. ``AnswerCache`` keeps the 
 
 Routes return the serialised bytes themselves, so FastAPI does not validate and re-encode a model the store
 has just built and validated.
+
+The served embedded store's work is CPU-bound Python, so it runs on at most one thread per core: forty threads (the
+default pool) contending for the GIL cost measurably more CPU per answer and a longer tail (docs/api.md). Neo4j
+answers wait on the network and keep the default pool.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING
 
-from fastapi.concurrency import run_in_threadpool
+import anyio.to_thread
+from anyio import CapacityLimiter
 from pydantic import BaseModel
 from starlette.responses import Response
 
@@ -78,7 +84,12 @@ async def json_answer(state: AppState, key: Hashable, answer: Callable[[GraphSto
         body = cache.get(key)
         if body is not None:
             return Response(body, media_type="application/json")
-    model = await run_in_threadpool(answer, store)
+    if is_snapshot(store):
+        if state.embedded_threads is None:
+            state.embedded_threads = CapacityLimiter(os.cpu_count() or 1)
+        model = await anyio.to_thread.run_sync(answer, store, limiter=state.embedded_threads)
+    else:
+        model = await anyio.to_thread.run_sync(answer, store)
     body = model.__pydantic_serializer__.to_json(model)
     if cache is not None:
         cache.put(key, body)

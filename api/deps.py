@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from anyio import CapacityLimiter
 from fastapi import Request
 
 from api.answers import AnswerCache, is_snapshot
@@ -29,6 +30,8 @@ class AppState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     answers: AnswerCache | None = None
     """Serialised answers of ``store``; replaced only after the store is (``api.answers`` relies on the order)."""
+    embedded_threads: CapacityLimiter | None = None
+    """Threads that may work on the embedded store at once (made on first use, inside the event loop)."""
 
     def __post_init__(self) -> None:
         self._renew_answers()
