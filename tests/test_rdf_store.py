@@ -283,6 +283,9 @@ def test_label_index_ranks_and_filters() -> None:
     index.put(entry("per:3", "PERSON", "王大明", [], []))
     assert "per:3" in index and [c.entity_id for c in index.search("小平")] == ["plc:2", "per:1"]
     assert index.search("ping\ncun") == [] and index.search("不在") == []
+    assert index.search("小平") is index.search("小平")  # a page and its total come from one scan
+    index.clear()
+    assert index.search("小平") == []
 
 
 def test_indexes_kept_by_load_equal_those_read_from_the_store(store: OxigraphStore) -> None:

@@ -8,6 +8,7 @@ answers are those of a SPARQL ``CONTAINS(LCASE(?label), needle)`` scan.
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_right
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -15,6 +16,7 @@ from typing import NamedTuple
 from kg.store.common import rank_match
 
 LABEL_KINDS = ("name", "alias", "pinyin")
+_RECENT_SEARCHES = 64
 
 
 class LabelEntry(NamedTuple):
@@ -47,6 +49,9 @@ class LabelIndex:
         self._blob: str | None = None
         self._starts: list[int] = []
         self._owners: list[tuple[LabelEntry, int]] = []
+        self._recent: dict[tuple[str, str | None], list[Candidate]] = {}
+        """The last searches' results (a page and its total come from one scan); emptied by any change."""
+        self._recent_lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -57,10 +62,12 @@ class LabelIndex:
     def put(self, item: LabelEntry) -> None:
         self._entries[item.entity_id] = item
         self._blob = None
+        self._recent = {}
 
     def clear(self) -> None:
         self._entries.clear()
         self._blob = None
+        self._recent = {}
 
     def _build(self) -> str:
         parts: list[str] = []
@@ -81,9 +88,13 @@ class LabelIndex:
     def search(self, needle: str, entity_type: str | None = None) -> list[Candidate]:
         """Entities with a label containing ``needle`` (already normalised: lower-case, no newline), ranked by
         :func:`kg.store.common.rank_match` then name then id."""
+        recent = self._recent  # before the blob: a change empties a new dict, so a stale result lands in the old
         blob = self._blob if self._blob is not None else self._build()
         if not needle or "\n" in needle:
             return []
+        key = (needle, entity_type)
+        if key in recent:
+            return recent[key]
         found: dict[str, list[tuple[str, str]]] = {}
         entries: dict[str, LabelEntry] = {}
         pos = blob.find(needle)
@@ -102,4 +113,8 @@ class LabelIndex:
             rank, matched = rank_match(needle, labels)
             ranked.append(Candidate(rank, entries[entity_id].name, entity_id, matched))
         ranked.sort()
+        with self._recent_lock:
+            if len(recent) >= _RECENT_SEARCHES:
+                recent.pop(next(iter(recent)), None)
+            recent[key] = ranked
         return ranked
