@@ -59,6 +59,9 @@ class LabelIndex:
     def __contains__(self, entity_id: object) -> bool:
         return entity_id in self._entries
 
+    def get(self, entity_id: str) -> LabelEntry | None:
+        return self._entries.get(entity_id)
+
     def put(self, item: LabelEntry) -> None:
         self._entries[item.entity_id] = item
         self._blob = None

@@ -265,7 +265,14 @@ class OxigraphStore:
         return NodeView(id=rid, type=types[0], name=name, aliases=sorted(aliases), properties=props)
 
     def _node_by_id(self, entity_id: str) -> NodeView | None:
-        return self._node(nn(iri_for(entity_id)))
+        """From the label index (name, type, aliases) and the properties, when the index is built."""
+        known = self._labels.get(entity_id) if self._labels is not None else None
+        if known is None:
+            return self._node(nn(iri_for(entity_id)))
+        props = self._one(nn(iri_for(entity_id)), K["propertiesJson"])
+        return NodeView(id=entity_id, type=known.entity_type, name=known.name,
+                        aliases=[label for kind, label in known.labels if kind == "alias"],
+                        properties=json.loads(props) if props else {})
 
     def _edge(self, iri: ox.NamedNode, quads: list[Any] | None = None) -> EdgeView | None:
         fields: dict[str, Any] = {}
