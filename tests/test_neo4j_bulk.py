@@ -129,8 +129,9 @@ def test_csv_refuses_what_neo4j_admin_cannot_take(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------------------------------------- real server
 @pytest.fixture
-def server(neo4j_settings: Settings) -> Iterator[Settings]:
-    """The suite's server, checked to be one ``scripts/neo4j.sh`` runs from ``NEO4J_HOME``; emptied before."""
+def server(neo4j_driver: object, neo4j_settings: Settings) -> Iterator[Settings]:
+    """The suite's server (answering: ``neo4j_driver``), checked to be one ``scripts/neo4j.sh`` runs from
+    ``NEO4J_HOME``; emptied before and after."""
     try:
         local_neo4j(neo4j_settings, NEO4J_HOME)
     except BulkLoadError as e:
@@ -246,3 +247,17 @@ def test_records_kinds_are_counted() -> None:
     graph = read_graph(corpus())
     assert graph.records["entities"] == sum(isinstance(r, EntityRecord) for r in corpus())
     assert graph.records["documents"] == sum(isinstance(r, DocumentRecord) for r in corpus())
+
+
+def _rows(folder: Path) -> list[str]:
+    return sorted(line for path in folder.glob("*.csv") for line in path.read_text(encoding="utf-8").splitlines()[1:])
+
+
+def test_forked_writer_writes_the_same_rows(tmp_path: Path) -> None:
+    from benchmarks.graph_gen import generate
+
+    graph = BulkGraph().add_all(generate(8_000, 16_000, seed=5))
+    one = write_import_csv(graph, tmp_path / "one", parallel=False)
+    two = write_import_csv(graph, tmp_path / "two", parallel=True)
+    assert len(two.nodes) > len(one.nodes) and one.counts == two.counts
+    assert _rows(tmp_path / "one") == _rows(tmp_path / "two")

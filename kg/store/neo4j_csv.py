@@ -12,8 +12,11 @@ Strings are always quoted, so an empty string stays one and an unquoted empty fi
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,8 @@ from ontology.namespace import NEO4J_LABEL
 ARRAY_DELIMITER = "\x1f"
 """U+001F (unit separator): JSON escapes it, and no name or alias has it (checked), unlike ``;``."""
 ADMIN_ARRAY_DELIMITER = "U+001F"
+PARALLEL_MIN = 20_000
+"""Fewer entities and relations are written by one process (a fork costs more than it saves)."""
 _KIND = {bool: "boolean", int: "long", float: "double", str: "string"}
 _BAD_KEY = set(':,"\n\r' + ARRAY_DELIMITER)
 
@@ -148,66 +153,117 @@ class _Writer:
             self.files.multiline.append(str(path))
 
 
-def write_import_csv(graph: BulkGraph, folder: str | Path) -> ImportFiles:
-    """Write the graph's import files into ``folder``; mentions and relations without their entities are left
-    out (see :meth:`BulkGraph.orphans`)."""
+def _entities(graph: BulkGraph, ids: list[str], writer: _Writer, part: str) -> None:
     from kg.pinyin import name_pinyin
 
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    files = ImportFiles()
-    writer = _Writer(out, files)
-    entity_groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
-    for ent in graph.entities.values():
+    groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
+    for eid in ids:
+        ent = graph.entities[eid]
         cols, values = _columns(ent.properties)
         aliases = _checked(sorted(set(ent.aliases)), "the alias")
         line = ",".join([_q(ent.id), '"Entity' + ARRAY_DELIMITER + NEO4J_LABEL[ent.type] + '"', _q(ent.type),
                          _q(ent.name), _array(aliases), _array(name_pinyin(ent.name)), *values])
-        entity_groups.setdefault(cols, []).append(line)
-    for i, (cols, lines) in enumerate(entity_groups.items()):
-        writer.write(f"entities_{i}", _header("id:ID(Entity),:LABEL,type,name,aliases:string[],pinyin:string[]",
-                                              cols), lines, nodes=True)
+        groups.setdefault(cols, []).append(line)
+    for i, (cols, lines) in enumerate(groups.items()):
+        writer.write(f"entities_{part}{i}", _header(
+            "id:ID(Entity),:LABEL,type,name,aliases:string[],pinyin:string[]", cols), lines, nodes=True)
 
+
+def _documents_and_mentions(graph: BulkGraph, writer: _Writer) -> dict[str, int]:
     mentions = {mid: m for mid, m in graph.mentions.items() if m.entity in graph.entities}
     doc_ids = set(graph.documents) | set(graph.texts) | {m.doc for m in mentions.values()}
     doc_lines = []
     for doc_id in sorted(doc_ids):
         d = graph.documents.get(doc_id)
-        text = graph.texts.get(doc_id)
         fields = [None if d is None else getattr(d, k) for k in ("path", "date", "sha256", "chars", "title")]
-        doc_lines.append(",".join([_q(doc_id), *("" if v is None else _scalar(v) for v in [*fields, text])]))
+        doc_lines.append(",".join([_q(doc_id), *("" if v is None else _scalar(v)
+                                                 for v in [*fields, graph.texts.get(doc_id)])]))
     writer.write("documents", "id:ID(Document),path,date,sha256,chars:long,title,text", doc_lines,
                  nodes=True, kind="Document")
-
     keys = ("doc", "start", "end", "text", "type", "entity", "value", "precision", "component", "confidence")
-    mention_lines = []
-    for mid, m in mentions.items():
-        mention_lines.append(",".join([_q(mid), *("" if (v := getattr(m, k)) is None else _scalar(v)
-                                                  for k in keys)]))
+    lines = [",".join([_q(mid), *("" if (v := getattr(m, k)) is None else _scalar(v) for k in keys)])
+             for mid, m in mentions.items()]
     writer.write("mentions", "id:ID(Mention),doc,start:long,end:long,text,type,entity,value,precision,component,"
-                 "confidence:double", mention_lines, nodes=True, kind="Mention")
+                 "confidence:double", lines, nodes=True, kind="Mention")
     writer.write("refers_to", ":START_ID(Mention),:END_ID(Entity)",
                  [f"{_q(mid)},{_q(m.entity)}" for mid, m in mentions.items()], nodes=False, kind="REFERS_TO")
     writer.write("in_document", ":START_ID(Mention),:END_ID(Document)",
                  [f"{_q(mid)},{_q(m.doc)}" for mid, m in mentions.items()], nodes=False, kind="IN_DOCUMENT")
+    return {"documents": len(doc_ids), "mentions": len(mentions)}
 
-    relation_groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
-    kept = 0
-    for rid, rel in graph.relations.items():
-        if rel.source not in graph.entities or rel.target not in graph.entities:
-            continue
-        kept += 1
+
+def _relations(graph: BulkGraph, ids: list[str], writer: _Writer, part: str) -> None:
+    groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
+    for rid in ids:
+        rel = graph.relations[rid]
         cols, values = _columns(rel.properties)
         line = ",".join([_q(rel.source), _q(rel.target), rel.type, _q(rid),
                          "" if rel.confidence is None else repr(float(rel.confidence)),
                          _q(rel.component) if rel.component else "",
                          _array(e.model_dump_json() for e in rel.evidence),
                          _array(f"{e.doc}|{e.start}|{e.end}" for e in rel.evidence), *values])
-        relation_groups.setdefault(cols, []).append(line)
-    for i, (cols, lines) in enumerate(relation_groups.items()):
-        writer.write(f"relations_{i}", _header(":START_ID(Entity),:END_ID(Entity),:TYPE,id,confidence:double,"
-                                               "component,evidence:string[],evidence_keys:string[]", cols),
+        groups.setdefault(cols, []).append(line)
+    for i, (cols, lines) in enumerate(groups.items()):
+        writer.write(f"relations_{part}{i}", _header(":START_ID(Entity),:END_ID(Entity),:TYPE,id,confidence:double,"
+                                                     "component,evidence:string[],evidence_keys:string[]", cols),
                      lines, nodes=False)
-    files.counts = {"entities": len(graph.entities), "relations": kept, "documents": len(doc_ids),
-                    "mentions": len(mentions)}
+
+
+def _child(graph: BulkGraph, entities: list[str], relations: list[str], folder: Path, conn: Connection) -> None:
+    try:
+        files = ImportFiles()
+        writer = _Writer(folder, files)
+        _entities(graph, entities, writer, "a")
+        _relations(graph, relations, writer, "a")
+        conn.send(files)
+    except Exception as e:  # noqa: BLE001 - handed to the parent, which raises it
+        conn.send(e)
+    finally:
+        conn.close()
+
+
+def write_import_csv(graph: BulkGraph, folder: str | Path, *, parallel: bool = True) -> ImportFiles:
+    """Write the graph's import files into ``folder``; mentions and relations without their entities are left
+    out (see :meth:`BulkGraph.orphans`). With ``parallel`` (and ``fork``), a forked process writes half the
+    entities and relations meanwhile (the graph is shared by the fork, not copied through a pipe)."""
+    from kg.pinyin import name_pinyin
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    files = ImportFiles()
+    writer = _Writer(out, files)
+    entities = list(graph.entities)
+    ids = [rid for rid, r in graph.relations.items() if r.source in graph.entities and r.target in graph.entities]
+    fork = parallel and len(entities) + len(ids) >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods()
+    half_e, half_r = (len(entities) // 2, len(ids) // 2) if fork else (0, 0)
+    child: tuple[BaseProcess, Connection] | None = None
+    if fork:
+        name_pinyin("中")  # the pinyin dictionaries loaded once, before the fork shares them
+        context = multiprocessing.get_context("fork")
+        mine, theirs = context.Pipe(duplex=False)
+        process = context.Process(target=_child, args=(graph, entities[:half_e], ids[:half_r], out, theirs),
+                                  daemon=True)
+        process.start()
+        theirs.close()
+        child = (process, mine)
+    try:
+        _entities(graph, entities[half_e:], writer, "b")
+        counts = _documents_and_mentions(graph, writer)
+        _relations(graph, ids[half_r:], writer, "b")
+    finally:
+        if child is not None:
+            forked, conn = child
+            try:
+                done = conn.recv()
+            except EOFError:
+                done = ImportDataError("the process writing relations ended without a word; "
+                                       "run again (or use plain `kg load`)")
+            forked.join()
+    if child is not None:
+        if isinstance(done, Exception):
+            raise done
+        files.nodes += done.nodes
+        files.relationships += done.relationships
+        files.multiline += done.multiline
+    files.counts = {"entities": len(graph.entities), "relations": len(ids), **counts}
     return files
