@@ -66,7 +66,8 @@ class LocalNeo4j:
         env = {**os.environ, "KG_NEO4J_HOME": str(self.home), "KG_NEO4J_BOLT_PORT": str(self.port)}
         done = subprocess.run(["bash", str(SCRIPT), *args], env=env, capture_output=True, text=True, check=False)
         if done.returncode != 0:
-            lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
+            lines = [line for line in (done.stderr or done.stdout).strip().splitlines()
+                     if line.strip() and "--verbose" not in line] or ["no output"]
             raise BulkLoadError(f"scripts/neo4j.sh {args[0]} failed: {lines[-1].strip()}")
         return done.stdout
 
@@ -112,6 +113,9 @@ def _stored_nodes(settings: Settings) -> int | None:
             return int(session.run("MATCH (n) RETURN count(n) AS n").single(strict=True)["n"])
     except neo4j.exceptions.ServiceUnavailable:
         return None
+    except neo4j.exceptions.AuthError:
+        raise BulkLoadError(f"{settings.neo4j_uri} refused KG_NEO4J_USER/KG_NEO4J_PASSWORD; export them from "
+                            "`scripts/neo4j.sh uri`") from None
     finally:
         store.close()
 
