@@ -56,8 +56,10 @@ def neo4j_settings() -> Settings:
     return settings
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def neo4j_driver(neo4j_settings: Settings) -> Iterator[neo4j.Driver]:
+    """A driver per test module: a module that replaces the database (``kg load --bulk``) restarts its transaction
+    ids, and a driver that kept later bookmarks would wait on them (BookmarkTimeout) in the next module."""
     driver = neo4j.GraphDatabase.driver(
         neo4j_settings.neo4j_uri,
         auth=(neo4j_settings.neo4j_user, neo4j_settings.neo4j_password.get_secret_value()),
