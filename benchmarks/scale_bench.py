@@ -7,9 +7,12 @@ Corpora are generated from ``../shared/data`` by :mod:`benchmarks.corpus` into a
 subprocess, so its peak memory is its own. Stages, timed separately:
 
 * ``extraction``: files → :class:`~kg.extract.ExtractedDocument` (normalisation, NER, relations),
-  in-process for 1 worker, on a process pool otherwise (:func:`kg.parallel.extract_outcomes_parallel`);
-* ``resolution``: the single cross-document pass (:func:`kg.extract.resolve`) → records;
-* ``load``: records → the embedded Oxigraph store (:func:`kg.loading.load_records`).
+  in-process for 1 worker, on a process pool otherwise (:func:`kg.parallel.extract_outcomes_parallel`),
+  written as JSON lines;
+* ``resolution``: the single cross-document pass (:func:`kg.extract.resolve`), streamed from that file into a
+  records file (as ``kg extract`` writes it);
+* ``load``: the records file streamed into the embedded Oxigraph store (:func:`kg.loading.load_records`, as
+  ``kg load`` does).
 
 A second fresh subprocess per configuration measures the production path as ``streaming``
 (extraction streamed into resolution, records loaded in batches, as ``kg build`` does); skip it
@@ -73,8 +76,7 @@ class RunResult(BaseModel):
     code: str
     """Git commit of the measured code (``+dirty`` when kg/ or ner/ had uncommitted changes)."""
     extracted_json_mb: float = 0.0
-    """Size of the extracted documents as JSON (what the extraction cache stores, and the order of
-    magnitude of what the coordinator holds between extraction and resolution)."""
+    """Size of the extracted documents as JSON (what the extraction cache stores)."""
     store_counts: dict[str, int]
     max_rss_mb: float
     max_child_rss_mb: float
@@ -186,43 +188,57 @@ def code_version() -> str:
 
 
 def run_one(corpus: Path, size: int, workers: int) -> RunResult:
-    """Measure one configuration in this process (call it in a fresh subprocess)."""
+    """Measure one configuration in this process (call it in a fresh subprocess).
+
+    Stages hand over through files, as ``kg extract`` and ``kg load`` do, so no stage holds the corpus in memory:
+    extraction writes the extracted documents as JSON lines, resolution streams them into records (JSON lines),
+    the load streams the records into the store.
+    """
     code = code_version()  # before the pipeline is imported
     from kg.documents import DocumentError, iter_documents
     from kg.extract import ExtractedDocument, extract_document, resolve
-    from kg.loading import load_records
+    from kg.loading import load_records, read_records
     from kg.parallel import extract_outcomes_parallel
     from kg.store.rdf_store import OxigraphStore
 
     files = sorted(p for p in corpus.iterdir() if p.is_file())
     chars = corpus_chars(files)
     stages: dict[str, StageResult] = {}
-    extracted: list[ExtractedDocument] = []
-    with stage("extraction", chars, stages):
-        if workers <= 1:
-            extracted = [extract_document(raw) for raw in iter_documents(files) if not isinstance(raw, DocumentError)]
-        else:
-            outcomes = extract_outcomes_parallel(files, workers=workers)
-            extracted = [o for o in outcomes if not isinstance(o, DocumentError)]
-    if len(extracted) != len(files):
-        raise SystemExit(f"{len(files) - len(extracted)} corpus file(s) could not be read; regenerate the corpus")
-    extracted_json_mb = sum(len(e.model_dump_json()) for e in extracted) / 2**20
-    with stage("resolution", chars, stages):
-        records = list(resolve(extracted))
-    del extracted
     counts: dict[str, int] = {}
     digest = hashlib.sha256()
-    for rec in records:
-        counts[rec.record] = counts.get(rec.record, 0) + 1
-        digest.update(rec.model_dump_json(exclude_none=True).encode() + b"\n")
-    with tempfile.TemporaryDirectory(prefix="kg-scale-store-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="kg-scale-run-") as tmp:
+        extracted_path, records_path = Path(tmp) / "extracted.jsonl", Path(tmp) / "records.jsonl"
+        extracted = 0
+        with stage("extraction", chars, stages), extracted_path.open("w", encoding="utf-8") as out:
+            outcomes = (extract_document(raw) if not isinstance(raw, DocumentError) else raw
+                        for raw in iter_documents(files)) if workers <= 1 else \
+                extract_outcomes_parallel(files, workers=workers)
+            for outcome in outcomes:
+                if not isinstance(outcome, DocumentError):
+                    out.write(outcome.model_dump_json() + "\n")
+                    extracted += 1
+        if extracted != len(files):
+            raise SystemExit(f"{len(files) - extracted} corpus file(s) could not be read; regenerate the corpus")
+
+        def documents() -> Iterator[ExtractedDocument]:
+            with extracted_path.open(encoding="utf-8") as f:
+                for line in f:
+                    yield ExtractedDocument.model_validate_json(line)
+
+        with stage("resolution", chars, stages), records_path.open("w", encoding="utf-8") as out:
+            for rec in resolve(documents()):
+                line = rec.model_dump_json(exclude_none=True)
+                counts[rec.record] = counts.get(rec.record, 0) + 1
+                digest.update(line.encode() + b"\n")
+                out.write(line + "\n")
         store = OxigraphStore(Path(tmp) / "oxigraph")
         try:
-            with stage("load", chars, stages):
-                load_records(records, [store], progress=False)
+            with stage("load", chars, stages), records_path.open(encoding="utf-8") as f:
+                load_records(read_records(f, str(records_path)), [store], progress=False)
             store_counts = store.counts()
         finally:
             store.close()
+        extracted_json_mb = extracted_path.stat().st_size / 2**20
     seconds = sum(s.seconds for s in stages.values())
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

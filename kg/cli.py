@@ -6,13 +6,17 @@ import datetime as dt
 import json
 import logging
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from kg.settings import get_settings
+
+if TYPE_CHECKING:
+    from kg.models import Record
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 err = Console(stderr=True, soft_wrap=True)  # one error, one line, however narrow the terminal
@@ -50,11 +54,12 @@ def extract(
         err.print(f"[red]skipped[/red] {e}", markup=True, highlight=False)
         skipped.append({"path": getattr(e, "path", ""), "reason": getattr(e, "reason", str(e))})
 
-    records = list(extract_paths(files, doc_date=_parse_date(doc_date), on_error=on_error))
+    records: Iterable[Record] = extract_paths(files, doc_date=_parse_date(doc_date), on_error=on_error)
     if review is not None:
         if review.exists():
             records = apply_review(records, review)
         else:
+            records = list(records)
             write_review(records, review)
             err.print(f"review file written: {review} (edit the decision column, then run again with --review)")
     out = output.open("w", encoding="utf-8") if output else sys.stdout

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from kg.documents import DocumentError, RawDocument, iter_documents
 from kg.ids import document_id
-from kg.models import DocumentRecord, MentionRecord, Record
+from kg.models import DocumentRecord, Record
 from kg.normalize import normalize
 from kg.relations import extract_relations
 from kg.relations.types import AnnotatedDoc, DocGraph, Span
@@ -114,21 +114,20 @@ def extract_document(raw: RawDocument, *, doc_date: dt.date | None = None,
 
 
 def resolve(extracted: Iterable[ExtractedDocument]) -> Iterator[Record]:
-    """Cross-document resolution; yields document records first, then the resolved graph."""
+    """Cross-document resolution; yields document records first, then the resolved graph.
+
+    Only a small summary of each document stays in memory (:mod:`kg.resolve_store`); the rest waits on disk.
+    """
     from kg.resolve import Resolver
 
     resolver = Resolver()
-    surfaces: dict[str, dict[str, str]] = {}
-    for item in extracted:
-        yield item.document
-        resolver.add(item.graph)
-        surfaces[item.document.id] = item.surfaces
-    for record in resolver.records():
-        if isinstance(record, MentionRecord):
-            surface = surfaces.get(record.doc, {}).get(f"{record.start}:{record.end}")
-            if surface:
-                record.text = surface
-        yield record
+    try:
+        for item in extracted:
+            yield item.document
+            resolver.add(item.graph, item.surfaces)
+        yield from resolver.records()
+    finally:
+        resolver.close()
 
 
 def extract_paths(

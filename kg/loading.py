@@ -90,7 +90,7 @@ def load_records(
     if review_csv is not None and review_csv.exists():
         from kg.review import apply_review
 
-        records = apply_review(list(records), review_csv)
+        records = apply_review(records, review_csv)
     total = LoadStats()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, disable=not progress, transient=True) as bar:

@@ -31,74 +31,84 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kg.ids import entity_id, relation_id, relation_key
 from kg.models import EntityRecord, Evidence, MentionRecord, RelationRecord
-from kg.person_links import PersonContext, names_of, person_contexts, same_person
-from kg.relations.types import Candidate, DocGraph
+from kg.person_links import names_of, person_contexts, same_person
+from kg.relations.types import DocGraph
+from kg.resolve_store import NO_FEATURES, DocumentSpool, Member, RelationMerger, SlimDoc, slim
 
-_Ref = tuple[str, str]  # (doc id, local id)
 _EVENT_LINKS = ("PARTICIPATED_IN", "ORGANISED", "SPOKE_AT")
 _SYMMETRIC = ("SPOUSE_OF", "SIBLING_OF")
 
 
 class ResolverState(BaseModel):
+    """Documents as they travel between processes (workers → the resolving process): a union by doc id."""
+
     model_config = ConfigDict(extra="forbid")
-    version: int = 1
+    version: int = 2
     docs: dict[str, DocGraph] = Field(default_factory=dict)
+    surfaces: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """Doc id → ``"start:end"`` (raw offsets) → the original surface of a mention."""
 
     def merge(self, other: ResolverState) -> None:
-        if other.version != self.version:
-            raise ValueError(f"resolver state version {other.version} != {self.version}; re-run extraction")
+        _check_version(other)
         for doc_id, g in other.docs.items():
-            self.docs.setdefault(doc_id, g)
+            if doc_id not in self.docs:
+                self.docs[doc_id] = g
+                if doc_id in other.surfaces:
+                    self.surfaces[doc_id] = other.surfaces[doc_id]
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[_Ref, _Ref] = {}
-
-    def find(self, x: _Ref) -> _Ref:
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a: _Ref, b: _Ref) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            lo, hi = sorted((ra, rb))
-            self.parent[hi] = lo
+def _check_version(state: ResolverState) -> None:
+    if state.version != ResolverState.model_fields["version"].default:
+        raise ValueError(f"resolver state version {state.version} is not "
+                         f"{ResolverState.model_fields['version'].default}; re-run extraction")
 
 
 class Resolver:
-    def __init__(self, state: ResolverState | None = None) -> None:
-        self.state = state or ResolverState()
-        self._notes: dict[str, str] = {}
+    """Documents in (any order; a document added twice counts once), resolved records out.
 
-    def add(self, graph: DocGraph) -> None:
-        self.state.docs[graph.doc_id] = graph
+    Only a :class:`~kg.resolve_store.Member` per candidate stays in memory; the rest of each document waits in a
+    temporary file until ``records()`` (:mod:`kg.resolve_store`). ``close()`` removes it (so does the process's end).
+    """
+
+    def __init__(self, state: ResolverState | None = None) -> None:
+        self._docs: dict[str, SlimDoc] = {}
+        self._spool = DocumentSpool()
+        self._notes: dict[str, str] = {}
+        if state is not None:
+            self.merge(state)
+
+    def add(self, graph: DocGraph, surfaces: dict[str, str] | None = None) -> None:
+        """Add one document; ``surfaces`` (``"start:end"`` → original text) become the mentions' ``text``."""
+        if graph.doc_id in self._docs:
+            return
+        self._spool.put(graph, surfaces or {})
+        self._docs[graph.doc_id] = slim(graph)
 
     def add_all(self, graphs: Iterable[DocGraph]) -> None:
         for g in graphs:
             self.add(g)
 
-    def merge(self, other: Resolver | ResolverState) -> None:
-        self.state.merge(other.state if isinstance(other, Resolver) else other)
+    def merge(self, state: ResolverState) -> None:
+        """Add the documents a worker shipped."""
+        _check_version(state)
+        for doc_id, g in state.docs.items():
+            self.add(g, state.surfaces.get(doc_id))
+
+    def close(self) -> None:
+        self._spool.close()
 
     # --- resolution -----------------------------------------------------------------------------
-    def _cands(self) -> Iterator[tuple[str, Candidate]]:
-        for doc_id in sorted(self.state.docs):
-            for c in self.state.docs[doc_id].candidates:
-                yield doc_id, c
+    def _members(self) -> Iterator[Member]:
+        for doc_id in sorted(self._docs):
+            yield from self._docs[doc_id].members
 
-    def resolve(self) -> tuple[dict[_Ref, str], dict[str, EntityRecord]]:
-        ids: dict[_Ref, str] = {}
+    def resolve(self) -> dict[str, list[Member]]:
+        """Set every member's ``eid``; returns the members of each entity id."""
         self._notes = {}
-        groups: dict[str, list[tuple[str, Candidate]]] = defaultdict(list)
-        uf = _UnionFind()
-        by_name: dict[tuple[str, str], _Ref] = {}
-        for doc_id, c in self._cands():
-            ref = (doc_id, c.local_id)
-            uf.find(ref)
+        groups: dict[str, list[Member]] = defaultdict(list)
+        by_name: dict[tuple[str, str], Member] = {}
+        for c in self._members():
+            c.parent, c.eid, c.own, c.people = None, "", NO_FEATURES, None
             if c.type in ("PERSON", "EVENT"):
                 continue
             kinds = c.properties.get("alias_kinds", {})
@@ -107,112 +117,106 @@ class Resolver:
                 keys = {"code:" + str(c.properties["code"])}
             for k in keys:
                 if (c.type, k) in by_name:
-                    uf.union(by_name[(c.type, k)], ref)
+                    by_name[(c.type, k)].union(c)
                 else:
-                    by_name[(c.type, k)] = ref
-        components: dict[_Ref, list[tuple[str, Candidate]]] = defaultdict(list)
-        for doc_id, c in self._cands():
+                    by_name[(c.type, k)] = c
+        components: dict[Member, list[Member]] = defaultdict(list)
+        for c in self._members():
             if c.type not in ("PERSON", "EVENT"):
-                components[uf.find((doc_id, c.local_id))].append((doc_id, c))
+                components[c.root()].append(c)
         for members in components.values():
             name = _canonical(members)
-            code = next((m.properties.get("code") for _, m in members if m.properties.get("code")), None)
+            code = next((m.properties.get("code") for m in members if m.properties.get("code")), None)
             key = f"code:{code}" if code else name
-            eid = entity_id(members[0][1].type, key)
-            for doc_id, c in members:
-                ids[(doc_id, c.local_id)] = eid
+            eid = entity_id(members[0].type, key)
+            for c in members:
+                c.eid = eid
             groups[eid].extend(members)
-        self._resolve_people(ids, groups)
-        self._resolve_events(ids, groups)
-        entities = {eid: _entity(eid, members) for eid, members in groups.items()}
-        for eid, note in self._notes.items():
-            entities[eid].properties["disambiguation"] = note
-        return ids, entities
+        self._resolve_people(groups)
+        self._resolve_events(groups)
+        return groups
 
-    def _resolve_people(self, ids: dict[_Ref, str], groups: dict[str, list[tuple[str, Candidate]]]) -> None:
-        people = [(d, c) for d, c in self._cands() if c.type == "PERSON"]
-        contexts = person_contexts(self.state.docs, ids)
-        uf = _UnionFind()
-        by_name: dict[str, list[tuple[str, Candidate]]] = defaultdict(list)
-        for d, c in people:
-            uf.find((d, c.local_id))
+    def _resolve_people(self, groups: dict[str, list[Member]]) -> None:
+        people = [c for c in self._members() if c.type == "PERSON"]
+        person_contexts(self._docs)
+        by_name: dict[str, list[Member]] = defaultdict(list)
+        for c in people:
             for n in names_of(c):
-                by_name[n].append((d, c))
+                by_name[n].append(c)
         for members in by_name.values():
-            _link_namesakes(members, contexts, uf)
-        components: dict[_Ref, list[tuple[str, Candidate]]] = defaultdict(list)
-        for d, c in people:
-            components[uf.find((d, c.local_id))].append((d, c))
-        by_canonical: dict[str, list[list[tuple[str, Candidate]]]] = defaultdict(list)
+            _link_namesakes(members)
+        components: dict[Member, list[Member]] = defaultdict(list)
+        for c in people:
+            components[c.root()].append(c)
+        by_canonical: dict[str, list[list[Member]]] = defaultdict(list)
         for members in components.values():
             by_canonical[_canonical(members)].append(members)
         for name, comps in by_canonical.items():
-            comps.sort(key=lambda m: (-len({d for d, _ in m}), min(d for d, _ in m)))
+            comps.sort(key=lambda m: (-len({c.doc for c in m}), min(c.doc for c in m)))
             for rank, members in enumerate(comps):
-                first_doc = min(d for d, _ in members)
+                first_doc = min(c.doc for c in members)
                 key = name if rank == 0 else f"{name}#{first_doc}"
                 eid = entity_id("PERSON", key)
                 if len(comps) > 1:
                     note = ("namesakes: no shared alias, kin, office or birthplace links the "
                             f"{len(comps)} records named {name}; this one first appears in {first_doc}")
                     self._notes[eid] = note
-                for d, c in members:
-                    ids[(d, c.local_id)] = eid
+                for c in members:
+                    c.eid = eid
                 groups[eid].extend(members)
 
-    def _resolve_events(self, ids: dict[_Ref, str], groups: dict[str, list[tuple[str, Candidate]]]) -> None:
-        for doc_id in sorted(self.state.docs):
-            g = self.state.docs[doc_id]
-            sources: dict[str, set[str]] = defaultdict(set)
-            for r in g.relations:
-                if r.type in _EVENT_LINKS and (doc_id, r.source) in ids:
-                    sources[r.target].add(ids[(doc_id, r.source)])
-            for c in g.candidates:
+    def _resolve_events(self, groups: dict[str, list[Member]]) -> None:
+        for doc_id in sorted(self._docs):
+            d = self._docs[doc_id]
+            sources: dict[int, set[str]] = defaultdict(set)
+            for kind, s, t in d.links:
+                if kind in _EVENT_LINKS and s.eid:
+                    sources[id(t)].add(s.eid)
+            for c in d.members:
                 if c.type != "EVENT":
                     continue
-                parts = sorted(sources.get(c.local_id, ()))
+                parts = sorted(sources.get(id(c), ()))
                 kind, date = c.properties.get("kind", ""), c.properties.get("date", "")
                 key = f"{kind}|{date}|{'+'.join(parts)}" if (date or parts) else f"{c.name}|{doc_id}"
-                eid = entity_id("EVENT", key)
-                ids[(doc_id, c.local_id)] = eid
-                groups[eid].append((doc_id, c))
+                c.eid = entity_id("EVENT", key)
+                groups[c.eid].append(c)
 
     # --- records --------------------------------------------------------------------------------
     def records(self) -> Iterator[EntityRecord | MentionRecord | RelationRecord]:
         """Entities (by id), then mentions (by doc, offset), then relations (by id); deterministic."""
         with _collector_paused():
-            ids, entities = self.resolve()
-        for eid in sorted(entities):
-            yield entities[eid]
-        for doc_id, c in self._cands():
-            for m in c.mentions:
-                yield MentionRecord(doc=doc_id, start=m.raw_start, end=m.raw_end, text=m.text, type=c.type,
-                                    entity=ids[(doc_id, c.local_id)], value=m.value)
-        rels: dict[str, RelationRecord] = {}
-        with _collector_paused():
-            for doc_id in sorted(self.state.docs):
-                for r in self.state.docs[doc_id].relations:
-                    src, tgt = ids[(doc_id, r.source)], ids[(doc_id, r.target)]
-                    if src == tgt:
-                        continue
-                    if r.type in _SYMMETRIC:
-                        src, tgt = sorted((src, tgt))
-                    rid = relation_id(r.type, src, tgt, relation_key(r.type, r.properties))
-                    ev = Evidence(doc=doc_id, start=r.evidence.raw_start, end=r.evidence.raw_end,
-                                  sentence=r.evidence.sentence)
-                    if rid not in rels:
-                        rels[rid] = RelationRecord(type=r.type, source=src, target=tgt,
-                                                   properties=dict(r.properties), evidence=[ev],
-                                                   confidence=r.confidence, component=r.component)
-                        continue
-                    rec = rels[rid]
-                    if ev not in rec.evidence:
-                        rec.evidence.append(ev)
-                    rec.confidence = max(rec.confidence or 0.0, r.confidence)
-                    for k, v in r.properties.items():
-                        rec.properties.setdefault(k, v)
-        for rid in sorted(rels):
-            yield rels[rid]
+            groups = self.resolve()
+        for eid in sorted(groups):
+            entity = _entity(eid, groups[eid])
+            if eid in self._notes:
+                entity.properties["disambiguation"] = self._notes[eid]
+            yield entity
+        del groups
+        relations = RelationMerger()
+        try:
+            for doc_id in sorted(self._docs):
+                mentions, rels = self._spool.get(doc_id)
+                members = self._docs[doc_id].members
+                for i, start, end, text, value in mentions:
+                    yield MentionRecord(doc=doc_id, start=start, end=end, text=text, type=members[i].type,
+                                        entity=members[i].eid, value=value)
+                _relations(doc_id, rels, members, relations)
+            yield from relations.merged()
+        finally:
+            relations.close()
+
+
+def _relations(doc_id: str, rels: list[list[Any]], members: list[Member], out: RelationMerger) -> None:
+    for kind, s, t, properties, start, end, sentence, confidence, component in rels:
+        src, tgt = members[s].eid, members[t].eid
+        if src == tgt:
+            continue
+        if kind in _SYMMETRIC:
+            src, tgt = sorted((src, tgt))
+        rid = relation_id(kind, src, tgt, relation_key(kind, properties))
+        out.add(rid, RelationRecord(type=kind, source=src, target=tgt, properties=properties,
+                                    evidence=[Evidence(doc=doc_id, start=start, end=end, sentence=sentence)],
+                                    confidence=confidence, component=component))
 
 
 @contextmanager
@@ -229,7 +233,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _link_namesakes(members: list[tuple[str, Candidate]], contexts: dict[_Ref, PersonContext], uf: _UnionFind) -> None:
+def _link_namesakes(members: list[Member]) -> None:
     """Unite the candidates sharing a name that ``same_person`` links, pair by pair across documents.
 
     The result is that of testing every pair, but a pair already united (directly or through others) is not
@@ -237,40 +241,38 @@ def _link_namesakes(members: list[tuple[str, Candidate]], contexts: dict[_Ref, P
     time, and a group it has joined is skipped. A name mentioned in thousands of documents about one person
     costs about one test per document instead of one per pair.
     """
-    groups: list[list[tuple[str, Candidate]]] = []
-    for d, c in members:
-        ref = (d, c.local_id)
+    groups: list[list[Member]] = []
+    for c in members:
         joined: list[int] = []
         for index, group in enumerate(groups):
-            if uf.find(ref) == uf.find((group[0][0], group[0][1].local_id)):
+            if c.root() is group[0].root():
                 joined.append(index)
                 continue
-            for other_doc, other in group:
-                if other_doc != d and same_person(other, contexts[(other_doc, other.local_id)], c, contexts[ref]):
-                    uf.union((other_doc, other.local_id), ref)
+            for other in group:
+                if other.doc != c.doc and same_person(other, c):
+                    other.union(c)
                     joined.append(index)
                     break
-        merged = [m for index in joined for m in groups[index]] + [(d, c)]
+        merged = [m for index in joined for m in groups[index]] + [c]
         groups = [g for index, g in enumerate(groups) if index not in joined] + [merged]
 
 
-def _canonical(members: list[tuple[str, Candidate]]) -> str:
+def _canonical(members: list[Member]) -> str:
     """The head name in most documents (ties: the smallest string); for a person, first the name the
     corpus mentions most: 邓小平 rather than 邓先圣 even where one text says 邓先圣即邓小平."""
-    heads = Counter(c.name for _, c in members)
+    heads = Counter(c.name for c in members)
     said: Counter[str] = Counter()
-    for _, c in members:
-        if c.type == "PERSON":
-            said.update(m.text for m in c.mentions if m.text in names_of(c))
+    for c in members:
+        said.update(dict(c.said))
     return min(heads.keys() | said.keys(), key=lambda n: (-said[n], -heads[n], n))
 
 
-def _entity(eid: str, members: list[tuple[str, Candidate]]) -> EntityRecord:
+def _entity(eid: str, members: list[Member]) -> EntityRecord:
     name = _canonical(members)
     aliases: set[str] = set()
     props: dict[str, Any] = {}
     alias_kinds: dict[str, str] = {}
-    for _, c in sorted(members, key=lambda m: m[0]):
+    for c in sorted(members, key=lambda m: m.doc):
         aliases |= names_of(c)
         for k, v in c.properties.items():
             if k == "alias_kinds":
@@ -281,5 +283,5 @@ def _entity(eid: str, members: list[tuple[str, Candidate]]) -> EntityRecord:
     aliases.discard(name)
     if alias_kinds:
         props["alias_kinds"] = {a: alias_kinds[a] for a in sorted(alias_kinds) if a in aliases}
-    props["documents"] = len({d for d, _ in members})
-    return EntityRecord(id=eid, type=members[0][1].type, name=name, aliases=sorted(aliases), properties=props)
+    props["documents"] = len({c.doc for c in members})
+    return EntityRecord(id=eid, type=members[0].type, name=name, aliases=sorted(aliases), properties=props)

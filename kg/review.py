@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -97,25 +97,30 @@ def write_review(records: Iterable[Record], path: Path) -> int:
     return len(rows)
 
 
-def apply_review(records: Iterable[Record], review_csv: Path) -> list[Record]:
-    """Apply the decisions of ``review_csv`` to ``records`` (other records pass through unchanged)."""
+def apply_review(records: Iterable[Record], review_csv: Path) -> Iterator[Record]:
+    """Apply the decisions of ``review_csv`` to ``records`` (other records pass through unchanged), lazily.
+
+    The file is read (and a bad row reported) at the call, before any record is consumed.
+    """
     decisions = read_review(review_csv)
-    out: list[Record] = []
-    for r in records:
-        if not isinstance(r, RelationRecord):
-            out.append(r)
-            continue
-        rev = decisions.get(record_relation_id(r))
-        if rev is None or rev.decision == "":
-            out.append(r)
-        elif rev.decision == "accept":
-            out.append(r.model_copy(update={"confidence": 1.0, "properties": {**r.properties, "reviewed": True}}))
-        elif rev.decision == "correct":
-            out.append(r.model_copy(update={
-                "type": rev.corrected_type or r.type,
-                "source": rev.corrected_source or r.source,
-                "target": rev.corrected_target or r.target,
-                "confidence": 1.0,
-                "properties": {**r.properties, "reviewed": True, "corrected_from": record_relation_id(r)},
-            }))
-    return out
+
+    def reviewed() -> Iterator[Record]:
+        for r in records:
+            if not isinstance(r, RelationRecord):
+                yield r
+                continue
+            rev = decisions.get(record_relation_id(r))
+            if rev is None or rev.decision == "":
+                yield r
+            elif rev.decision == "accept":
+                yield r.model_copy(update={"confidence": 1.0, "properties": {**r.properties, "reviewed": True}})
+            elif rev.decision == "correct":
+                yield r.model_copy(update={
+                    "type": rev.corrected_type or r.type,
+                    "source": rev.corrected_source or r.source,
+                    "target": rev.corrected_target or r.target,
+                    "confidence": 1.0,
+                    "properties": {**r.properties, "reviewed": True, "corrected_from": record_relation_id(r)},
+                })
+
+    return reviewed()

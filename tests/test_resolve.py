@@ -6,6 +6,8 @@ import json
 import random
 from pathlib import Path
 
+import pytest
+
 from kg.ids import entity_id
 from kg.models import EntityRecord, MentionRecord, RelationRecord
 from kg.relations import extract_relations
@@ -63,12 +65,18 @@ def test_ids_do_not_depend_on_document_order() -> None:
 def test_worker_states_merge_to_the_same_records() -> None:
     ids = list(CORPUS)
     whole = _records(ids)
-    a, b = Resolver(), Resolver()
+    a = Resolver()
     a.add_all(_graphs(ids[1::2]))
-    b.add_all(_graphs(ids[0::2]))
-    shipped = ResolverState.model_validate_json(b.state.model_dump_json())  # state crosses processes as JSON
-    a.merge(shipped)
+    worker = ResolverState(docs={g.doc_id: g for g in _graphs(ids[0::2])})
+    worker.merge(ResolverState(docs={g.doc_id: g for g in _graphs(ids[2::2])}))  # overlapping shares count once
+    a.merge(ResolverState.model_validate_json(worker.model_dump_json()))  # documents cross processes as JSON
+    a.merge(ResolverState(docs={g.doc_id: g for g in _graphs(ids[1:3])}))
     assert [r.model_dump_json() for r in a.records()] == whole
+
+
+def test_state_of_another_version_is_refused() -> None:
+    with pytest.raises(ValueError, match="re-run extraction"):
+        Resolver().merge(ResolverState(version=1))
 
 
 def test_adding_a_document_keeps_existing_ids() -> None:

@@ -144,7 +144,7 @@ def read_graph(records: Iterable[Record], *, review_csv: Path | None = None,
     if review_csv is not None and review_csv.exists():
         from kg.review import apply_review
 
-        records = apply_review(list(records), review_csv)
+        records = apply_review(records, review_csv)
     graph = BulkGraph().add_all(records)
     for doc in graph.documents.values():
         text = (texts or {}).get(doc.id) or document_text(doc)

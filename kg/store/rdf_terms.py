@@ -45,11 +45,22 @@ def named_node(value: str) -> ox.NamedNode:
     return ox.NamedNode(value)
 
 
-@lru_cache(maxsize=65536)
 def ox_object(obj: Obj) -> ox.NamedNode | ox.Literal:
-    if isinstance(obj, Lit):
-        return ox.Literal(obj.lexical) if obj.datatype == XSD_STRING else ox.Literal(obj.lexical, datatype=named_node(obj.datatype))
-    return named_node(obj)
+    if isinstance(obj, Lit) and len(obj.lexical) > _CACHED_LITERAL_CHARS:
+        return _literal(obj)  # a document's text, a long sentence: rarely repeated, and the cache would keep it
+    return _cached_object(obj)
+
+
+_CACHED_LITERAL_CHARS = 256
+
+
+@lru_cache(maxsize=65536)
+def _cached_object(obj: Obj) -> ox.NamedNode | ox.Literal:
+    return _literal(obj) if isinstance(obj, Lit) else named_node(obj)
+
+
+def _literal(obj: Lit) -> ox.Literal:
+    return ox.Literal(obj.lexical) if obj.datatype == XSD_STRING else ox.Literal(obj.lexical, datatype=named_node(obj.datatype))
 
 
 def to_quad(triple: tuple[str, str, Obj]) -> ox.Quad:
