@@ -390,7 +390,7 @@ class OxigraphStore:
 
     def warm(self) -> None:
         """Build the in-memory indexes now (the server calls this at start-up)."""
-        self.labels()
+        self.labels().build()
         self.adjacency()
 
 
