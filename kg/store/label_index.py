@@ -68,6 +68,9 @@ class LabelIndex:
     def __contains__(self, entity_id: object) -> bool:
         return entity_id in self._entries
 
+    def entries(self) -> list[LabelEntry]:
+        return list(self._entries.values())
+
     def get(self, entity_id: str) -> LabelEntry | None:
         return self._entries.get(entity_id)
 
