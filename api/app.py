@@ -7,13 +7,14 @@ configured store and runs uvicorn (used by ``kg serve``); ``app_factory()`` is f
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.deps import AppState, StoreFactory
+from api.deps import SUPERVISOR_ENV, AppState, StoreFactory
 from api.errors import install_error_handlers
 from api.explorer.network import vis_assets_dir
 from api.explorer.views import STATIC_DIR, html_error_renderer
@@ -96,11 +97,40 @@ def app_factory() -> FastAPI:
     return create_app(get_settings())
 
 
+def prepare_indexes(settings: Settings) -> None:
+    """Save the embedded store's indexes next to it unless the saved ones are current, so that every worker
+    reads them from that file rather than from the store (:mod:`kg.store.index_file`)."""
+    from kg.store import index_file
+
+    path = settings.data_dir / "oxigraph"
+    if path.exists() and index_file.is_current(path):
+        return
+    store = open_store(settings)
+    warm = getattr(store, "warm", None)
+    if callable(warm):
+        warm()
+    store.close()
+
+
+WORKER_START_S = 300
+"""How long uvicorn waits for a (re)started serving process to answer; one whose indexes file is stale reads
+them from the store first (30-50 s for the benchmark graph)."""
+
+
 def serve(settings: Settings) -> None:
-    """Run the API with uvicorn on ``settings.host``:``settings.port`` until interrupted."""
+    """Run the API with uvicorn on ``settings.host``:``settings.port`` until interrupted, in
+    ``settings.serve_workers`` processes (uvicorn's supervisor; ``POST /api/reload`` has it replace them)."""
     import uvicorn
 
     logging.basicConfig(level=settings.log_level.upper())
-    app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
-                access_log=False)
+    if settings.serve_workers <= 1:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                    log_level=settings.log_level.lower(), access_log=False)
+        return
+    if not settings.uses_neo4j:
+        prepare_indexes(settings)
+    os.environ["KG_DATA_DIR"] = str(settings.data_dir)  # the workers read their settings from the environment
+    os.environ[SUPERVISOR_ENV] = str(os.getpid())
+    uvicorn.run("api.app:app_factory", factory=True, workers=settings.serve_workers, host=settings.host,
+                port=settings.port, log_level=settings.log_level.lower(), access_log=False,
+                timeout_worker_healthcheck=WORKER_START_S)

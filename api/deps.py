@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +18,8 @@ from kg.settings import Settings
 from kg.store.base import GraphStore
 
 StoreFactory = Callable[[Settings], GraphStore]
+SUPERVISOR_ENV = "KG_SERVE_SUPERVISOR_PID"
+"""Set by ``kg serve`` for its worker processes (not a setting): the process id of their supervisor."""
 
 
 @dataclass
@@ -55,6 +59,15 @@ class AppState:
             self.stats_cache = None
             self._renew_answers()
             return self.store
+
+    @staticmethod
+    def replace_workers() -> bool:
+        """In one of several ``kg serve`` processes: have uvicorn's supervisor replace every one of them (SIGHUP),
+        each replacement opening the store anew. True if asked."""
+        if os.environ.get(SUPERVISOR_ENV) != str(os.getppid()):
+            return False
+        os.kill(os.getppid(), signal.SIGHUP)
+        return True
 
     def start(self) -> None:
         """At app start-up: reopen the store if an earlier shutdown closed it, and build the store's

@@ -260,6 +260,7 @@ def build(
 def serve(
     host: Annotated[str | None, typer.Option(help="Listen address (KG_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (KG_PORT).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Serving processes (KG_SERVE_WORKERS).")] = None,
 ) -> None:
     """Serve the REST API, SPARQL and Cypher endpoints and the explorer."""
     from api.app import serve as serve_app
@@ -270,6 +271,8 @@ def serve(
         cfg.host = host
     if port:
         cfg.port = port
+    if workers:
+        cfg.serve_workers = workers
     serve_app(cfg)
 
 

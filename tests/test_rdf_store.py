@@ -12,6 +12,7 @@ from rdflib.compare import isomorphic
 
 from kg.models import EntityRecord, Evidence, Record, RelationRecord, parse_record
 from kg.rdf_export import export_rdf, records_to_graph
+from kg.store import index_file
 from kg.store.base import GraphStore
 from kg.store.common import Link, rank_match, sentence_around, shortest_distance
 from kg.store.label_index import LabelIndex, entry
@@ -346,3 +347,33 @@ def test_shortest_distance_agrees_with_breadth_first_search() -> None:
             want = dist.get(target)
             assert shortest_distance(source, target, max_hops, adjacent.__getitem__) == (
                 want if want is not None and want <= max_hops else None)
+
+
+def test_saved_indexes_are_used_only_while_the_store_is_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "oxigraph"
+    writer = OxigraphStore(path)
+    writer.load(mini_records(), documents_text=mini_texts())
+    writer.close()
+    first = OxigraphStore(path, read_only=True)
+    first.warm()  # reads the indexes from the store and saves them
+    assert index_file.is_current(path)
+    saved = index_file.load(path, index_file.fingerprint(path))
+    assert saved is not None
+    labels, adjacency = saved
+    assert labels.entries() == first.labels().entries()
+    assert adjacency.all_links() == first.adjacency().all_links()
+    some = next(iter(first.labels().entries())).entity_id
+    assert adjacency.links(some) == first.adjacency().links(some)
+    second = OxigraphStore(path, read_only=True)
+    second.warm()
+    assert second.get_entity(some) == first.get_entity(some)
+    assert [h.entity.id for h in second.search("小平")] == [h.entity.id for h in first.search("小平")]
+    first.close()
+    second.close()
+    writer = OxigraphStore(path)
+    writer.load([EntityRecord(id="per:ffffffffffff", type="PERSON", name="王小平")])
+    writer.close()
+    assert not index_file.is_current(path)  # any write makes the saved indexes stale
+    third = OxigraphStore(path, read_only=True)
+    assert "per:ffffffffffff" in third.labels()
+    third.close()

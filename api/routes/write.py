@@ -26,4 +26,6 @@ def review(decision: ReviewRequest, state: Annotated[AppState, Depends(app_state
 @router.post("/reload", response_model=ReloadResult, summary="Close and reopen the graph store (after `kg load`)")
 def reload(state: Annotated[AppState, Depends(app_state)]) -> ReloadResult:
     store = state.reload()
-    return ReloadResult(store=store.name, counts=store.counts())
+    result = ReloadResult(store=store.name, counts=store.counts())
+    state.replace_workers()  # the other `kg serve` processes, if any: replaced once this answer is sent
+    return result

@@ -24,6 +24,22 @@ class Adjacency:
         for link in links:
             self.add(link)
 
+    @classmethod
+    def from_sorted(cls, links: Iterable[Link]) -> Adjacency:
+        """From distinct relations in ascending id order (as :meth:`all_links` gives them), without sorting."""
+        made = cls()
+        by_end = made._links
+        for link in links:
+            made._known.add(link.id)
+            by_end.setdefault(link.source, []).append(link)
+            if link.target != link.source:
+                by_end.setdefault(link.target, []).append(link)
+        return made
+
+    def all_links(self) -> list[Link]:
+        """Every relation once, by id."""
+        return sorted({link for found in self._links.values() for link in found})
+
     def __len__(self) -> int:
         return len(self._known)
 

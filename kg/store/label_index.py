@@ -1,15 +1,17 @@
 """An in-memory index of entity labels (name, aliases, pinyin) for substring search in the embedded store.
 
-All labels are lower-cased into one newline-separated string; a search is ``str.find`` over it (C speed, a few
-milliseconds for 100,000 entities) and a bisection from each hit to its label. The index is built from the store
-on the first search and kept current by every ``load``; :mod:`kg.store.common` ranks what it finds, so the
-answers are those of a SPARQL ``CONTAINS(LCASE(?label), needle)`` scan.
+Every label is lower-cased and listed under each character and each pair of adjacent characters it holds; a
+search reads the shortest list among the needle's characters (one character) or pairs (longer needles) and keeps
+the labels that contain the needle, so a query touches only its candidates, not all 100,000 entities' labels.
+The lists are built on the first search (or by ``warm``) and rebuilt after a ``load`` changed the entries;
+:mod:`kg.store.common` ranks what is found, so the answers are those of a SPARQL
+``CONTAINS(LCASE(?label), needle)`` scan.
 """
 
 from __future__ import annotations
 
 import threading
-from bisect import bisect_right
+from array import array
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -41,14 +43,21 @@ def entry(entity_id: str, entity_type: str, name: str, aliases: Iterable[str], p
     return LabelEntry(entity_id, entity_type, name, tuple(labels))
 
 
+class _Lists(NamedTuple):
+    grams: dict[str, array[int]]
+    """Character or pair of characters → the slots of the labels holding it, ascending."""
+    lows: list[str]
+    """Slot → lower-cased label."""
+    owners: list[tuple[LabelEntry, int]]
+    """Slot → the entry and the index of the label in its ``labels``."""
+
+
 class LabelIndex:
     """Entity id → :class:`LabelEntry`, with the search string rebuilt lazily after changes."""
 
     def __init__(self, entries: Iterable[LabelEntry] = ()) -> None:
         self._entries: dict[str, LabelEntry] = {e.entity_id: e for e in entries}
-        self._blob: str | None = None
-        self._starts: list[int] = []
-        self._owners: list[tuple[LabelEntry, int]] = []
+        self._lists: _Lists | None = None
         self._recent: dict[tuple[str, str | None], list[Candidate]] = {}
         """The last searches' results (a page and its total come from one scan); emptied by any change."""
         self._recent_lock = threading.Lock()
@@ -59,40 +68,61 @@ class LabelIndex:
     def __contains__(self, entity_id: object) -> bool:
         return entity_id in self._entries
 
+    def entries(self) -> list[LabelEntry]:
+        return list(self._entries.values())
+
     def get(self, entity_id: str) -> LabelEntry | None:
         return self._entries.get(entity_id)
 
     def put(self, item: LabelEntry) -> None:
         self._entries[item.entity_id] = item
-        self._blob = None
+        self._lists = None
         self._recent = {}
 
     def clear(self) -> None:
         self._entries.clear()
-        self._blob = None
+        self._lists = None
         self._recent = {}
 
-    def _build(self) -> str:
-        parts: list[str] = []
-        starts: list[int] = []
+    def build(self) -> _Lists:
+        """The character and pair lists (made now if a change dropped them)."""
+        if self._lists is not None:
+            return self._lists
+        lows: list[str] = []
         owners: list[tuple[LabelEntry, int]] = []
-        at = 0
+        lists: dict[str, list[int]] = {}
         for item in self._entries.values():
             for i, (_, label) in enumerate(item.labels):
                 low = label.lower()
-                starts.append(at)
+                slot = len(lows)
+                lows.append(low)
                 owners.append((item, i))
-                parts.append(low)
-                at += len(low) + 1
-        self._starts, self._owners = starts, owners
-        self._blob = "\n".join(parts)
-        return self._blob
+                for gram in {*low, *(low[j:j + 2] for j in range(len(low) - 1))}:
+                    found = lists.get(gram)
+                    if found is None:
+                        lists[gram] = [slot]
+                    else:
+                        found.append(slot)
+        built = _Lists({gram: array("i", slots) for gram, slots in lists.items()}, lows, owners)
+        self._lists = built
+        return built
+
+    @staticmethod
+    def _slots(lists: _Lists, needle: str) -> Iterable[int]:
+        """Slots of the labels containing ``needle``, ascending."""
+        keys = needle if len(needle) == 1 else [needle[j:j + 2] for j in range(len(needle) - 1)]
+        shortest = min((lists.grams.get(key, array("i")) for key in keys), key=len)
+        if len(needle) <= 2:
+            return shortest
+        lows = lists.lows
+        return (slot for slot in shortest if needle in lows[slot])
 
     def search(self, needle: str, entity_type: str | None = None) -> list[Candidate]:
         """Entities with a label containing ``needle`` (already normalised: lower-case, no newline), ranked by
         :func:`kg.store.common.rank_match` then name then id."""
-        recent = self._recent  # before the blob: a change empties a new dict, so a stale result lands in the old
-        blob = self._blob if self._blob is not None else self._build()
+        recent = self._recent  # before the lists: a change empties a new dict, so a stale result lands in the old
+        lists = self.build()
+        owners = lists.owners
         if not needle or "\n" in needle:
             return []
         key = (needle, entity_type)
@@ -100,17 +130,11 @@ class LabelIndex:
             return recent[key]
         found: dict[str, list[tuple[str, str]]] = {}
         entries: dict[str, LabelEntry] = {}
-        pos = blob.find(needle)
-        while pos >= 0:
-            slot = bisect_right(self._starts, pos) - 1
-            item, i = self._owners[slot]
+        for slot in self._slots(lists, needle):
+            item, i = owners[slot]
             if entity_type is None or item.entity_type == entity_type:
                 found.setdefault(item.entity_id, []).append(item.labels[i])
                 entries[item.entity_id] = item
-            following = slot + 1
-            if following >= len(self._starts):
-                break
-            pos = blob.find(needle, self._starts[following])
         ranked = []
         for entity_id, labels in found.items():
             rank, matched = rank_match(needle, labels)

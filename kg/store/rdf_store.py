@@ -24,6 +24,7 @@ from kg.models import EntityRecord, Evidence, MentionRecord, Record, RelationRec
 from kg.pinyin import name_pinyin
 from kg.rdf_export import Obj, TripleMaker, nt_line
 from kg.settings import get_settings
+from kg.store import index_file
 from kg.store.adjacency import Adjacency
 from kg.store.base import (
     EdgeView,
@@ -84,9 +85,11 @@ class OxigraphStore:
         if read_only:
             if not self.path.exists():
                 raise FileNotFoundError(f"no Oxigraph store at {self.path}; run `kg load` first or set KG_DATA_DIR")
+            self._stamp: index_file.Stamp | None = index_file.fingerprint(self.path)  # before the store is read
             self._store: ox.Store | None = ox.Store.read_only(str(self.path))
         else:
             self.path.mkdir(parents=True, exist_ok=True)
+            self._stamp = None
             self._store = ox.Store(str(self.path))
             self._ensure_ontology()
         self._texts: dict[str, str | None] = {}
@@ -95,6 +98,7 @@ class OxigraphStore:
         self._index_lock = threading.Lock()  # concurrent first requests build each index once
         if next(iter(self.store.quads_for_pattern(None, K["recordId"], None, DEFAULT)), None) is None:
             self._labels, self._adjacency = LabelIndex(), Adjacency()  # empty store: nothing to read
+            self._stamp = None
         self.walk = GraphWalk(self._links, self._node_by_id, self._edge_by_id)
 
     @property
@@ -315,9 +319,19 @@ class OxigraphStore:
         """The in-memory adjacency (:mod:`kg.store.adjacency`), read from the store when first needed."""
         if self._adjacency is None:
             with self._index_lock:
+                self._from_file()
                 if self._adjacency is None:
                     self._adjacency = read_adjacency(self.store)
         return self._adjacency
+
+    def _from_file(self) -> None:
+        """A read-only store's indexes from the file saved next to it (:mod:`kg.store.index_file`), once, if it
+        was made from the store as it is (called under the index lock)."""
+        if self._stamp is not None and self._labels is None and self._adjacency is None:
+            saved = index_file.load(self.path, self._stamp)
+            if saved is not None:
+                self._labels, self._adjacency = saved
+                self._stamp = None  # nothing to save
 
     def document_text(self, doc_id: str) -> str | None:
         if doc_id not in self._texts:
@@ -384,14 +398,20 @@ class OxigraphStore:
         """The label index, read from the store when first needed (kept current by ``load``)."""
         if self._labels is None:
             with self._index_lock:
+                self._from_file()
                 if self._labels is None:
                     self._labels = read_labels(self.store)
         return self._labels
 
     def warm(self) -> None:
-        """Build the in-memory indexes now (the server calls this at start-up)."""
-        self.labels()
-        self.adjacency()
+        """Build the in-memory indexes now (the server calls this at start-up); a read-only store that had to
+        read them from the store saves them next to it for the next process."""
+        labels, adjacency = self.labels(), self.adjacency()
+        with self._index_lock:
+            stamp, self._stamp = self._stamp, None
+        if stamp is not None:
+            index_file.save(self.path, stamp, labels, adjacency)
+        labels.build()
 
 
     def neighbours(self, entity_id: str, *, depth: int = 1, relation_types: list[str] | None = None,
