@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -113,7 +113,7 @@ def extract_document(raw: RawDocument, *, doc_date: dt.date | None = None,
     return ExtractedDocument(document=record, graph=graph, surfaces=surfaces)
 
 
-def resolve(extracted: Iterable[ExtractedDocument]) -> Iterator[Record]:
+def resolve(extracted: Iterable[ExtractedDocument]) -> Generator[Record, None, None]:
     """Cross-document resolution; yields document records first, then the resolved graph.
 
     Only a small summary of each document stays in memory (:mod:`kg.resolve_store`); the rest waits on disk.
