@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from pathlib import Path
 from typing import TextIO
 
@@ -19,6 +18,7 @@ from kg.settings import Settings
 from kg.store.base import GraphStore, LoadStats
 
 BATCH_RECORDS = 5000
+BATCH_TEXT_CHARS = 4_000_000
 
 
 class RecordsError(ValueError):
@@ -70,10 +70,25 @@ def document_text(record: DocumentRecord) -> str | None:
     return raw.text if document_id(raw.text) == record.id else None
 
 
-def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
-    it = iter(records)
-    while batch := list(islice(it, size)):
-        yield batch
+def _batches(records: Iterable[Record], texts: dict[str, str] | None) -> Iterator[tuple[list[Record], dict[str, str]]]:
+    """Batches of at most ``BATCH_RECORDS`` records, with the texts of their documents (given or re-read from the
+    documents' paths). A batch also ends once its texts reach ``BATCH_TEXT_CHARS``: document records come first in a
+    stream, and a large corpus's texts must not all be in memory at once."""
+    batch: list[Record] = []
+    docs_text: dict[str, str] = {}
+    chars = 0
+    for rec in records:
+        batch.append(rec)
+        if isinstance(rec, DocumentRecord):
+            text = (texts or {}).get(rec.id) or document_text(rec)
+            if text is not None:
+                docs_text[rec.id] = text
+                chars += len(text)
+        if len(batch) >= BATCH_RECORDS or chars >= BATCH_TEXT_CHARS:
+            yield batch, docs_text
+            batch, docs_text, chars = [], {}, 0
+    if batch:
+        yield batch, docs_text
 
 
 def load_records(
@@ -95,13 +110,7 @@ def load_records(
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, disable=not progress, transient=True) as bar:
         task = bar.add_task("loading records", total=None)
-        for batch in _batches(records, BATCH_RECORDS):
-            docs_text: dict[str, str] = {}
-            for rec in batch:
-                if isinstance(rec, DocumentRecord):
-                    text = (texts or {}).get(rec.id) or document_text(rec)
-                    if text is not None:
-                        docs_text[rec.id] = text
+        for batch, docs_text in _batches(records, texts):
             for store in stores:
                 stats = store.load(batch, documents_text=docs_text)
                 if store is stores[0]:
