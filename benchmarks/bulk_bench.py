@@ -25,6 +25,7 @@ import json
 import os
 import random
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -45,7 +46,8 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def neo4j(home: Path, port: int, *args: str) -> str:
-    env = {**os.environ, "KG_NEO4J_HOME": str(home), "KG_NEO4J_BOLT_PORT": str(port)}
+    env = {**os.environ, "KG_NEO4J_HOME": str(home), "KG_NEO4J_BOLT_PORT": str(port),
+           "KG_NEO4J_PYTHON": os.environ.get("KG_NEO4J_PYTHON", sys.executable)}
     done = subprocess.run(["bash", str(ROOT / "scripts" / "neo4j.sh"), *args], env=env, capture_output=True,
                           text=True, check=False)
     if done.returncode != 0:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A real Neo4j 5.26 LTS community server for development and CI, built from Maven Central jars.
 #
-#   scripts/neo4j.sh install   resolve the server jars (cached in ~/.m2 and .neo4j/lib), write conf, set password
+#   scripts/neo4j.sh install   resolve the server jars (cached in ~/.m2 and .neo4j/lib), write conf, set password,
+#                              record the server's class-data archive (below)
 #   scripts/neo4j.sh start     install if needed, start the server, wait until Bolt answers
 #   scripts/neo4j.sh stop      stop it (no-op when not running)
 #   scripts/neo4j.sh status    exit 0 when running and Bolt answers, 3 otherwise
@@ -14,10 +15,18 @@
 # runs through the distribution's own launcher classes (Neo4jCommand → CommunityEntryPoint), so this is the
 # same server process as `bin/neo4j start`. No APOC or other plugin is installed.
 #
+# Class-data sharing: install runs a small `kg load --bulk` and the store's queries on a scratch database
+# (kg.store.neo4j_training), the server and neo4j-admin import with -XX:ArchiveClassesAtExit; later starts and
+# imports map the classes those runs loaded from .neo4j/cds/{server,import}.jsa instead of loading and verifying
+# them again. The archives are used only with the Java and Neo4j they were recorded with; a JVM that cannot map
+# one runs without it (-Xshare:auto).
+#
 # Environment: KG_NEO4J_PASSWORD (else a generated one kept in .neo4j/password, mode 0600),
 # KG_NEO4J_BOLT_PORT (7687), KG_NEO4J_VERSION (5.26.16), KG_NEO4J_HEAP (1g), KG_NEO4J_PAGECACHE (256m),
 # KG_NEO4J_START_TIMEOUT and KG_NEO4J_STOP_TIMEOUT seconds (180, 120), KG_NEO4J_ADMIN_HEAP (the heap of
-# `import`, KG_NEO4J_HEAP), KG_NEO4J_HOME (<repo>/.neo4j), JAVA_HOME (else `java` on PATH).
+# `import`, KG_NEO4J_HEAP), KG_NEO4J_HOME (<repo>/.neo4j), JAVA_HOME (else `java` on PATH), KG_NEO4J_CDS (1; 0:
+# install records no archive and start uses none), KG_NEO4J_PYTHON (a Python with the kg package's dependencies
+# for the recording run; else <repo>/.venv/bin/python, else python3).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,18 +40,27 @@ STOP_TIMEOUT="${KG_NEO4J_STOP_TIMEOUT:-120}"
 ADMIN_HEAP="${KG_NEO4J_ADMIN_HEAP:-$HEAP}"
 USER_NAME="neo4j"
 PW_FILE="$HOME_DIR/password"
-PID_FILE="$HOME_DIR/run/neo4j.pid"
-LOG_FILE="$HOME_DIR/logs/neo4j.log"
+CDS="${KG_NEO4J_CDS:-1}"
+CDS_ARCHIVE="$HOME_DIR/cds/server.jsa"  # and import.jsa, of neo4j-admin import
+# the data, logs and run folders: the installation's, or a scratch folder while install records the archive
+STATE_DIR="${KG_NEO4J_CDS_RECORDING:-$HOME_DIR}"
+PID_FILE="$STATE_DIR/run/neo4j.pid"
+LOG_FILE="$STATE_DIR/logs/neo4j.log"
 
 die() { echo "neo4j.sh: $*" >&2; exit 1; }
 
-java_bin() {
+JAVA=""
+JAVA_ID=""
+java_bin() {  # sets JAVA (a Java 17 or 21) and JAVA_ID (its home and VM build, and Neo4j's version: an archive's key)
+  [[ -z "$JAVA" ]] || return 0
   local java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
   command -v "$java" >/dev/null 2>&1 || die "no java found; install a JDK 17 or 21 (apt-get install openjdk-17-jdk-headless) or set JAVA_HOME"
-  local major
-  major="$("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+  local props major
+  props="$("$java" -XshowSettings:properties -version 2>&1)"
+  major="$(sed -n 's/^ *java.specification.version = //p' <<<"$props")"
   [[ "$major" == "17" || "$major" == "21" ]] || die "Neo4j 5.26 needs Java 17 or 21, found $major; set JAVA_HOME to a JDK 17 or 21"
-  echo "$java"
+  JAVA="$java"
+  JAVA_ID="$(sed -n 's/^ *java.home = //p; s/^ *java.vm.version = //p' <<<"$props" | tr '\n' ' ')neo4j $VERSION"
 }
 
 # a launcher runs for a second or two: the C1 compiler alone and the serial GC start it ~30% faster
@@ -50,17 +68,34 @@ SHORT_JVM=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC)
 
 neo4j_java() {  # run a launcher class of the installed distribution with its environment (the server JVM it
   local cls="$1"; shift  # starts takes its options from neo4j.conf)
-  NEO4J_HOME="$HOME_DIR" NEO4J_CONF="$HOME_DIR/conf" JAVA_CMD="$(java_bin)" \
-    "$(java_bin)" -Xmx512m "${SHORT_JVM[@]}" -cp "$HOME_DIR/lib/*" "$cls" "$@"
+  java_bin
+  NEO4J_HOME="$HOME_DIR" NEO4J_CONF="$HOME_DIR/conf" JAVA_CMD="$JAVA" \
+    "$JAVA" -Xmx512m "${SHORT_JVM[@]}" -cp "$HOME_DIR/lib/*" "$cls" "$@"
 }
 
 installed() { [[ -f "$HOME_DIR/lib/.complete-$VERSION" ]]; }
 
+cds_stamp() { java_bin; echo "$JAVA_ID, $(stat -c %s "$1") bytes"; }  # an archive's Java, Neo4j and size
+
+cds_current() {  # the archive ($1, else the server's) is whole and was recorded with this Java and Neo4j
+  local archive="${1:-$CDS_ARCHIVE}"
+  java_bin
+  [[ "$CDS" == "1" && -f "$archive" && "$(cat "$archive.id" 2>/dev/null)" == "$(cds_stamp "$archive")" ]]
+}
+
+drop_cds() {
+  rm -f "$HOME_DIR"/cds/*.jsa "$HOME_DIR"/cds/*.jsa.id
+  write_conf
+}
+
 write_conf() {
-  mkdir -p "$HOME_DIR"/{conf,data,logs,run,plugins,import,licenses}
+  mkdir -p "$HOME_DIR"/{conf,plugins,import,licenses} "$STATE_DIR"/{data,logs,run}
   cat >"$HOME_DIR/conf/neo4j.conf" <<EOF
 # Written by scripts/neo4j.sh; edits are overwritten on the next install/start.
 server.directories.import=$HOME_DIR/import
+server.directories.data=$STATE_DIR/data
+server.directories.logs=$STATE_DIR/logs
+server.directories.run=$STATE_DIR/run
 server.default_listen_address=127.0.0.1
 server.default_advertised_address=127.0.0.1
 server.bolt.enabled=true
@@ -87,9 +122,15 @@ server.jvm.additional=-Dio.netty.tryReflectionSetAccessible=true
 server.jvm.additional=-XX:+UnlockDiagnosticVMOptions
 server.jvm.additional=-XX:+DebugNonSafepoints
 EOF
+  if [[ -n "${KG_NEO4J_CDS_RECORDING:-}" ]]; then
+    echo "server.jvm.additional=-XX:ArchiveClassesAtExit=$STATE_DIR/server.jsa" >>"$HOME_DIR/conf/neo4j.conf"
+  elif cds_current; then
+    printf 'server.jvm.additional=%s\n' -Xshare:auto "-XX:SharedArchiveFile=$CDS_ARCHIVE" \
+      "-XX:ErrorFile=$STATE_DIR/logs/hs_err_pid%p.log" >>"$HOME_DIR/conf/neo4j.conf"
+  fi
 }
 
-initialised() { [[ -d "$HOME_DIR/data/databases/system" ]]; }
+initialised() { [[ -d "$STATE_DIR/data/databases/system" ]]; }
 
 password() {  # the password of this installation's neo4j user, created on first use
   if [[ -n "${KG_NEO4J_PASSWORD:-}" ]]; then
@@ -111,7 +152,7 @@ set_initial_password() {  # only possible before the first start; later the data
   [[ ${#pw} -ge 8 ]] || die "the Neo4j password must have at least 8 characters; set KG_NEO4J_PASSWORD accordingly"
   if ! initialised; then
     (umask 077; printf '%s' "$pw" >"$PW_FILE")
-    rm -f "$HOME_DIR/data/dbms/auth.ini"
+    rm -f "$STATE_DIR/data/dbms/auth.ini"
     neo4j_java org.neo4j.server.startup.Neo4jAdminCommand dbms set-initial-password "$pw" >/dev/null \
       || die "neo4j-admin dbms set-initial-password failed; see the output above"
   fi
@@ -131,7 +172,50 @@ cmd_install() {
   fi
   write_conf
   set_initial_password
+  [[ -n "${KG_NEO4J_CDS_RECORDING:-}" ]] || record_cds
   echo "neo4j.sh: Neo4j $VERSION installed in $HOME_DIR" >&2
+}
+
+recording_python() {
+  local py
+  for py in "${KG_NEO4J_PYTHON:-}" "$ROOT/.venv/bin/python" python3; do
+    if [[ -n "$py" ]] && command -v "$py" >/dev/null 2>&1 \
+        && (cd "$ROOT" && "$py" -c 'import kg.store.neo4j_training') >/dev/null 2>&1; then
+      echo "$py"; return 0
+    fi
+  done
+  return 1
+}
+
+record_cds() {  # the server's class-data archive, recorded by a run on a scratch database (see the top)
+  if [[ "$CDS" != "1" ]] || cds_current; then return 0; fi
+  if pid_alive || bolt_answers; then
+    echo "neo4j.sh: port $PORT answers; the class-data archive is recorded by the next install" >&2
+    return 0
+  fi
+  local py scratch="$HOME_DIR/cds/recording"
+  if ! py="$(recording_python)"; then
+    echo "neo4j.sh: no Python with the kg package (set KG_NEO4J_PYTHON): no class-data archive, starts are slower" >&2
+    return 0
+  fi
+  rm -rf "$scratch"
+  mkdir -p "$scratch"
+  (STATE_DIR="$scratch" KG_NEO4J_CDS_RECORDING="$scratch"; write_conf)
+  if ! (cd "$ROOT" && KG_NEO4J_CDS_RECORDING="$scratch" KG_NEO4J_HOME="$HOME_DIR" KG_NEO4J_BOLT_PORT="$PORT" \
+        "$py" -m kg.store.neo4j_training >"$scratch/recording.out" 2>&1) || [[ ! -s "$scratch/server.jsa" ]]; then
+    KG_NEO4J_CDS_RECORDING="$scratch" KG_NEO4J_HOME="$HOME_DIR" KG_NEO4J_BOLT_PORT="$PORT" \
+      bash "${BASH_SOURCE[0]}" stop >/dev/null 2>&1 || true
+    tail -n 5 "$scratch/recording.out" >&2
+    echo "neo4j.sh: recording the class-data archive failed (above); Neo4j works without it, only starts slower" >&2
+  else
+    local archive
+    for archive in "$scratch"/*.jsa; do
+      mv "$archive" "$HOME_DIR/cds/"
+      cds_stamp "$HOME_DIR/cds/${archive##*/}" >"$HOME_DIR/cds/${archive##*/}.id"
+    done
+  fi
+  rm -rf "$scratch"
+  write_conf
 }
 
 pid_alive() { [[ -f "$PID_FILE" ]] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; }
@@ -165,8 +249,14 @@ cmd_start() {
   else
     set_initial_password
     if bolt_answers; then die "port $PORT already answers Bolt but not from this installation; stop that server or set KG_NEO4J_BOLT_PORT"; fi
-    neo4j_java org.neo4j.server.startup.Neo4jCommand start >"$HOME_DIR/logs/start.out" 2>&1 \
-      || { cat "$HOME_DIR/logs/start.out" >&2; die "Neo4j failed to start; see $HOME_DIR/logs/start.out and $LOG_FILE"; }
+    if ! neo4j_java org.neo4j.server.startup.Neo4jCommand start >"$STATE_DIR/logs/start.out" 2>&1; then
+      cds_current || { cat "$STATE_DIR/logs/start.out" >&2; die "Neo4j failed to start; see $STATE_DIR/logs/start.out and $LOG_FILE"; }
+      # a class-data archive this JVM cannot map (e.g. damaged) must never keep the server down
+      echo "neo4j.sh: Neo4j failed to start with the class-data archive; removed it (the next install records a new one), starting without" >&2
+      drop_cds
+      neo4j_java org.neo4j.server.startup.Neo4jCommand start >"$STATE_DIR/logs/start.out" 2>&1 \
+        || { cat "$STATE_DIR/logs/start.out" >&2; die "Neo4j failed to start; see $STATE_DIR/logs/start.out and $LOG_FILE"; }
+    fi
   fi
   local waited=0
   until bolt_answers; do
@@ -214,14 +304,28 @@ cmd_admin() {
 cmd_import() {  # neo4j-admin database import full in one JVM (the launcher would start a second one); C1 only:
   # C2 compilation cost more CPU than it saved (0.4 and 1.2 million rows, 2 cores: 30-40% less CPU, 15-30% less time)
   installed || die "not installed; run 'scripts/neo4j.sh install' first"
-  NEO4J_HOME="$HOME_DIR" NEO4J_CONF="$HOME_DIR/conf" "$(java_bin)" -Xmx"$ADMIN_HEAP" -XX:+UseG1GC \
-    -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -Dfile.encoding=UTF-8 \
-    -cp "$HOME_DIR/conf/*:$HOME_DIR/lib/*" org.neo4j.cli.AdminTool database import full "$@"
+  java_bin
+  write_conf
+  local cds=()
+  if [[ -n "${KG_NEO4J_CDS_RECORDING:-}" ]]; then cds=(-XX:ArchiveClassesAtExit="$STATE_DIR/import.jsa")
+  elif cds_current "$HOME_DIR/cds/import.jsa"; then cds=(-Xshare:auto -XX:SharedArchiveFile="$HOME_DIR/cds/import.jsa"); fi
+  local rc=0
+  NEO4J_HOME="$HOME_DIR" NEO4J_CONF="$HOME_DIR/conf" "$JAVA" -Xmx"$ADMIN_HEAP" -XX:+UseG1GC "${cds[@]}" \
+    -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -XX:ErrorFile="$STATE_DIR/logs/hs_err_pid%p.log" \
+    -Dfile.encoding=UTF-8 -cp "$HOME_DIR/conf/*:$HOME_DIR/lib/*" org.neo4j.cli.AdminTool database import full "$@" \
+    || rc=$?
+  if (( rc > 128 )) && [[ -z "${KG_NEO4J_CDS_RECORDING:-}" ]] && (( ${#cds[@]} )); then
+    echo "neo4j.sh: neo4j-admin import crashed with the class-data archive; removed it, importing without" >&2
+    drop_cds
+    cmd_import "$@"
+  else
+    return "$rc"
+  fi
 }
 
 cmd_reset() {
   cmd_stop
-  rm -rf "$HOME_DIR/data" "$HOME_DIR/logs" "$HOME_DIR/run"
+  rm -rf "$STATE_DIR/data" "$STATE_DIR/logs" "$STATE_DIR/run"
   [[ -n "${KG_NEO4J_PASSWORD:-}" ]] || rm -f "$PW_FILE"
   echo "neo4j.sh: data removed from $HOME_DIR" >&2
 }

@@ -57,10 +57,12 @@ class BulkStats:
 
 @dataclass
 class LocalNeo4j:
-    """A Neo4j installed and run by ``scripts/neo4j.sh`` from ``home``, answering on ``port``."""
+    """A Neo4j installed and run by ``scripts/neo4j.sh`` from ``home``, answering on ``port``, its databases in
+    ``data``."""
 
     home: Path
     port: int
+    data: Path
 
     def run(self, *args: str) -> str:
         env = {**os.environ, "KG_NEO4J_HOME": str(self.home), "KG_NEO4J_BOLT_PORT": str(self.port)}
@@ -72,14 +74,10 @@ class LocalNeo4j:
         return done.stdout
 
 
-def _conf_port(home: Path) -> int | None:
+def _conf(home: Path) -> dict[str, str]:
     conf = home / "conf" / "neo4j.conf"
-    if not conf.is_file():
-        return None
-    for line in conf.read_text(encoding="utf-8").splitlines():
-        if line.startswith("server.bolt.listen_address="):
-            return int(line.rsplit(":", 1)[1])
-    return None
+    lines = conf.read_text(encoding="utf-8").splitlines() if conf.is_file() else []
+    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
 
 
 def local_neo4j(settings: Settings, home: Path | None = None) -> LocalNeo4j:
@@ -92,11 +90,12 @@ def local_neo4j(settings: Settings, home: Path | None = None) -> LocalNeo4j:
         raise BulkLoadError(f"no Neo4j installed by scripts/neo4j.sh in {home} (set KG_NEO4J_HOME to its folder); "
                             f"a Neo4j run elsewhere (Docker, Aura) cannot be bulk-imported: {USE_PLAIN}")
     uri = urlparse(settings.neo4j_uri)
-    port = _conf_port(home)
+    conf = _conf(home)
+    port = int(conf["server.bolt.listen_address"].rsplit(":", 1)[1]) if "server.bolt.listen_address" in conf else None
     if uri.hostname not in LOCAL_HOSTS or port is None or (uri.port or 7687) != port:
         raise BulkLoadError(f"KG_NEO4J_URI {settings.neo4j_uri} is not the Neo4j of {home} "
                             f"(bolt://127.0.0.1:{port}); a Neo4j run elsewhere cannot be bulk-imported: {USE_PLAIN}")
-    return LocalNeo4j(home, port)
+    return LocalNeo4j(home, port, Path(conf.get("server.directories.data") or home / "data"))
 
 
 def _store(settings: Settings) -> Neo4jStore:
@@ -125,7 +124,7 @@ def ensure_empty(server: LocalNeo4j, settings: Settings) -> None:
     database has files)."""
     nodes = _stored_nodes(settings)
     if nodes is None:
-        if not (server.home / "data" / "databases" / settings.neo4j_database).exists():
+        if not (server.data / "databases" / settings.neo4j_database).exists():
             return
         server.run("start")
         nodes = _stored_nodes(settings)
