@@ -221,19 +221,40 @@ record_cds() {  # the server's class-data archive, recorded by a run on a scratc
 pid_alive() { [[ -f "$PID_FILE" ]] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; }
 
 bolt_answers() {  # a Bolt handshake: magic 0x6060B017 then four proposed versions; any non-zero reply is a yes
-  local py
-  py="$(command -v python3 || true)"
-  [[ -n "$py" ]] || { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; return; }
-  "$py" - "$PORT" <<'EOF'
-import socket, sys
-try:
-    with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2) as s:
-        s.sendall(b"\x60\x60\xb0\x17" + b"\x00\x00\x04\x05" + b"\x00" * 12)
-        reply = s.recv(4)
-    sys.exit(0 if len(reply) == 4 and reply != b"\x00" * 4 else 1)
-except OSError:
-    sys.exit(1)
-EOF
+  local reply
+  { exec 3<>"/dev/tcp/127.0.0.1/$PORT"; } 2>/dev/null || return 1
+  printf '\x60\x60\xb0\x17\x00\x00\x04\x05\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' >&3 2>/dev/null || { exec 3<&-; return 1; }
+  reply="$(timeout 2 head -c 4 <&3 2>/dev/null | od -An -tx1 | tr -d ' \n')" || true
+  exec 3<&-
+  [[ ${#reply} -eq 8 && "$reply" != "00000000" ]]
+}
+
+SERVER_CMD=()
+server_command() {  # the server JVM's command line as the launcher builds it from neo4j.conf (`console --dry-run`),
+  # kept per neo4j.conf: a start then runs one JVM instead of a launcher JVM that starts the server JVM
+  local cache="$STATE_DIR/run/server-command" key line
+  [[ "$HOME_DIR$STATE_DIR" != *[[:space:]]* ]] || return 1  # the line is split on spaces
+  key="$(cksum <"$HOME_DIR/conf/neo4j.conf")"
+  if [[ -f "$cache" && "$(head -n 1 "$cache")" == "$key" ]]; then
+    mapfile -t SERVER_CMD < <(tail -n +2 "$cache")
+    return 0
+  fi
+  line="$(neo4j_java org.neo4j.server.startup.Neo4jCommand console --dry-run 2>/dev/null | tail -n 1)" || return 1
+  [[ "$line" == *" org.neo4j.server.CommunityEntryPoint "*" --console-mode" ]] || return 1
+  read -ra SERVER_CMD <<<"${line% --console-mode}"
+  { echo "$key"; printf '%s\n' "${SERVER_CMD[@]}"; } >"$cache"
+}
+
+launch() {  # start the server process in the background, detached, its output in neo4j.log, its pid in the pid file
+  if server_command; then
+    # the subshell becomes the server (exec), so $! is its pid and it keeps none of this script's descriptors
+    (cd "$HOME_DIR" || exit 1
+     NEO4J_HOME="$HOME_DIR" NEO4J_CONF="$HOME_DIR/conf" exec setsid "${SERVER_CMD[@]}" >>"$LOG_FILE" 2>&1 </dev/null) &
+    echo $! >"$PID_FILE"
+  else
+    neo4j_java org.neo4j.server.startup.Neo4jCommand start >"$STATE_DIR/logs/start.out" 2>&1 \
+      || { cat "$STATE_DIR/logs/start.out" >&2; die "Neo4j failed to start; see $STATE_DIR/logs/start.out and $LOG_FILE"; }
+  fi
 }
 
 cmd_start() {
@@ -242,32 +263,34 @@ cmd_start() {
   if pid_alive && ! bolt_answers; then
     # a server of this installation is starting, or still exiting (e.g. just killed): wait for one or the other
     local settle=0
-    while pid_alive && ! bolt_answers && (( settle < 30 )); do sleep 1; settle=$((settle + 1)); done
+    while pid_alive && ! bolt_answers && (( settle < 150 )); do sleep 0.2; settle=$((settle + 1)); done
   fi
   if pid_alive; then
     if bolt_answers; then echo "neo4j.sh: already running (pid $(cat "$PID_FILE")) on bolt://127.0.0.1:$PORT" >&2; return 0; fi
   else
     set_initial_password
     if bolt_answers; then die "port $PORT already answers Bolt but not from this installation; stop that server or set KG_NEO4J_BOLT_PORT"; fi
-    if ! neo4j_java org.neo4j.server.startup.Neo4jCommand start >"$STATE_DIR/logs/start.out" 2>&1; then
-      cds_current || { cat "$STATE_DIR/logs/start.out" >&2; die "Neo4j failed to start; see $STATE_DIR/logs/start.out and $LOG_FILE"; }
-      # a class-data archive this JVM cannot map (e.g. damaged) must never keep the server down
-      echo "neo4j.sh: Neo4j failed to start with the class-data archive; removed it (the next install records a new one), starting without" >&2
-      drop_cds
-      neo4j_java org.neo4j.server.startup.Neo4jCommand start >"$STATE_DIR/logs/start.out" 2>&1 \
-        || { cat "$STATE_DIR/logs/start.out" >&2; die "Neo4j failed to start; see $STATE_DIR/logs/start.out and $LOG_FILE"; }
-    fi
+    launch
   fi
-  local waited=0
+  local tenths=0
   until bolt_answers; do
-    if ! pid_alive; then tail -n 30 "$LOG_FILE" >&2 2>/dev/null || true; die "Neo4j exited during start-up; see $LOG_FILE"; fi
-    if (( waited >= TIMEOUT )); then
+    if ! pid_alive; then
+      if cds_current; then
+        # a class-data archive this JVM cannot map (e.g. damaged) must never keep the server down
+        echo "neo4j.sh: Neo4j exited at start with the class-data archive; removed it (the next install records a new one), starting without" >&2
+        drop_cds
+        launch
+        continue
+      fi
+      tail -n 30 "$LOG_FILE" >&2 2>/dev/null || true; die "Neo4j exited during start-up; see $LOG_FILE"
+    fi
+    if (( tenths >= TIMEOUT * 10 )); then
       tail -n 30 "$LOG_FILE" >&2 2>/dev/null || true
       die "Neo4j did not answer on bolt://127.0.0.1:$PORT within ${TIMEOUT}s; see $LOG_FILE (raise KG_NEO4J_START_TIMEOUT on a slow machine)"
     fi
-    sleep 1; waited=$((waited + 1))
+    sleep 0.2; tenths=$((tenths + 2))
   done
-  echo "neo4j.sh: Neo4j $VERSION answers on bolt://127.0.0.1:$PORT (pid $(cat "$PID_FILE"), ${waited}s)" >&2
+  echo "neo4j.sh: Neo4j $VERSION answers on bolt://127.0.0.1:$PORT (pid $(cat "$PID_FILE"), $((tenths / 10)).$((tenths % 10))s)" >&2
 }
 
 cmd_stop() {  # SIGTERM, as `neo4j stop` sends (without a launcher JVM), then wait until the server has exited
