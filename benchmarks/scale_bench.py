@@ -210,9 +210,11 @@ def run_one(corpus: Path, size: int, workers: int) -> RunResult:
         extracted_path, records_path = Path(tmp) / "extracted.jsonl", Path(tmp) / "records.jsonl"
         extracted = 0
         with stage("extraction", chars, stages), extracted_path.open("w", encoding="utf-8") as out:
-            outcomes = (extract_document(raw) if not isinstance(raw, DocumentError) else raw
-                        for raw in iter_documents(files)) if workers <= 1 else \
-                extract_outcomes_parallel(files, workers=workers)
+            if workers <= 1:
+                outcomes: Iterator[ExtractedDocument | DocumentError] = (
+                    raw if isinstance(raw, DocumentError) else extract_document(raw) for raw in iter_documents(files))
+            else:
+                outcomes = extract_outcomes_parallel(files, workers=workers)
             for outcome in outcomes:
                 if not isinstance(outcome, DocumentError):
                     out.write(outcome.model_dump_json() + "\n")

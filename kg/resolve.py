@@ -37,13 +37,15 @@ from kg.resolve_store import NO_FEATURES, DocumentSpool, Member, RelationMerger,
 
 _EVENT_LINKS = ("PARTICIPATED_IN", "ORGANISED", "SPOKE_AT")
 _SYMMETRIC = ("SPOUSE_OF", "SIBLING_OF")
+STATE_VERSION = 2
+"""Of :class:`ResolverState`; a state of another version is refused."""
 
 
 class ResolverState(BaseModel):
     """Documents as they travel between processes (workers → the resolving process): a union by doc id."""
 
     model_config = ConfigDict(extra="forbid")
-    version: int = 2
+    version: int = STATE_VERSION
     docs: dict[str, DocGraph] = Field(default_factory=dict)
     surfaces: dict[str, dict[str, str]] = Field(default_factory=dict)
     """Doc id → ``"start:end"`` (raw offsets) → the original surface of a mention."""
@@ -58,9 +60,8 @@ class ResolverState(BaseModel):
 
 
 def _check_version(state: ResolverState) -> None:
-    if state.version != ResolverState.model_fields["version"].default:
-        raise ValueError(f"resolver state version {state.version} is not "
-                         f"{ResolverState.model_fields['version'].default}; re-run extraction")
+    if state.version != STATE_VERSION:
+        raise ValueError(f"resolver state version {state.version} is not {STATE_VERSION}; re-run extraction")
 
 
 class Resolver:

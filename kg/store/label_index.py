@@ -53,7 +53,7 @@ class _Lists(NamedTuple):
 
 
 class LabelIndex:
-    """Entity id → :class:`LabelEntry`, with the search string rebuilt lazily after changes."""
+    """Entity id → :class:`LabelEntry`, with the character and pair lists rebuilt lazily after changes."""
 
     def __init__(self, entries: Iterable[LabelEntry] = ()) -> None:
         self._entries: dict[str, LabelEntry] = {e.entity_id: e for e in entries}

@@ -413,7 +413,6 @@ class OxigraphStore:
             index_file.save(self.path, stamp, labels, adjacency)
         labels.build()
 
-
     def neighbours(self, entity_id: str, *, depth: int = 1, relation_types: list[str] | None = None,
                    entity_types: list[str] | None = None, limit: int = 200) -> Subgraph:
         return self.walk.memoised().neighbours(entity_id, depth=depth, relation_types=relation_types,

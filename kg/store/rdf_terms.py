@@ -45,13 +45,13 @@ def named_node(value: str) -> ox.NamedNode:
     return ox.NamedNode(value)
 
 
+_CACHED_LITERAL_CHARS = 256
+
+
 def ox_object(obj: Obj) -> ox.NamedNode | ox.Literal:
     if isinstance(obj, Lit) and len(obj.lexical) > _CACHED_LITERAL_CHARS:
         return _literal(obj)  # a document's text, a long sentence: rarely repeated, and the cache would keep it
     return _cached_object(obj)
-
-
-_CACHED_LITERAL_CHARS = 256
 
 
 @lru_cache(maxsize=65536)
