@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import TextIO
 
 from kg.ids import document_id
-from kg.models import DocumentRecord, Record, parse_record
+from kg.models import DocumentRecord, Record, RelationRecord, parse_record
 from kg.settings import Settings
 from kg.store.base import GraphStore, LoadStats
 
 BATCH_RECORDS = 5000
+"""Records per batch, a relation counting once plus once per piece of evidence (a relation said in thousands of
+documents carries thousands of sentences)."""
 BATCH_TEXT_CHARS = 4_000_000
 
 
@@ -71,22 +73,23 @@ def document_text(record: DocumentRecord) -> str | None:
 
 
 def _batches(records: Iterable[Record], texts: dict[str, str] | None) -> Iterator[tuple[list[Record], dict[str, str]]]:
-    """Batches of at most ``BATCH_RECORDS`` records, with the texts of their documents (given or re-read from the
-    documents' paths). A batch also ends once its texts reach ``BATCH_TEXT_CHARS``: document records come first in a
-    stream, and a large corpus's texts must not all be in memory at once."""
+    """Batches of at most ``BATCH_RECORDS`` records (evidence counted), with the texts of their documents (given or
+    re-read from the documents' paths). A batch also ends once its texts reach ``BATCH_TEXT_CHARS``: document records
+    come first in a stream, and a large corpus's texts must not all be in memory at once."""
     batch: list[Record] = []
     docs_text: dict[str, str] = {}
-    chars = 0
+    chars = weight = 0
     for rec in records:
         batch.append(rec)
+        weight += 1 + len(rec.evidence) if isinstance(rec, RelationRecord) else 1
         if isinstance(rec, DocumentRecord):
             text = (texts or {}).get(rec.id) or document_text(rec)
             if text is not None:
                 docs_text[rec.id] = text
                 chars += len(text)
-        if len(batch) >= BATCH_RECORDS or chars >= BATCH_TEXT_CHARS:
+        if weight >= BATCH_RECORDS or chars >= BATCH_TEXT_CHARS:
             yield batch, docs_text
-            batch, docs_text, chars = [], {}, 0
+            batch, docs_text, chars, weight = [], {}, 0, 0
     if batch:
         yield batch, docs_text
 

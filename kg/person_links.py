@@ -33,7 +33,8 @@ def person_contexts(docs: Mapping[str, SlimDoc]) -> None:
         for m in d.members:
             if m.type == "PERSON" and specific(m.name):
                 people[m.name].append(m)
-        shared = DocPeople(dict(people), frozenset(m.name for m in d.members if m.type == "PLACE" and len(m.name) >= 2))
+        shared = DocPeople({name: tuple(same) for name, same in people.items()},
+                           frozenset(m.name for m in d.members if m.type == "PLACE" and len(m.name) >= 2))
         for same_name in people.values():
             for m in same_name:
                 m.people = shared

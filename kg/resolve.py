@@ -33,7 +33,7 @@ from kg.ids import entity_id, relation_id, relation_key
 from kg.models import EntityRecord, Evidence, MentionRecord, RelationRecord
 from kg.person_links import names_of, person_contexts, same_person
 from kg.relations.types import DocGraph
-from kg.resolve_store import NO_FEATURES, DocumentSpool, Member, RelationMerger, SlimDoc, slim
+from kg.resolve_store import NO_FEATURES, DocumentSpool, Member, RelationMerger, Shared, SlimDoc, slim
 
 _EVENT_LINKS = ("PARTICIPATED_IN", "ORGANISED", "SPOKE_AT")
 _SYMMETRIC = ("SPOUSE_OF", "SIBLING_OF")
@@ -74,6 +74,7 @@ class Resolver:
     def __init__(self, state: ResolverState | None = None) -> None:
         self._docs: dict[str, SlimDoc] = {}
         self._spool = DocumentSpool()
+        self._shared = Shared()
         self._notes: dict[str, str] = {}
         if state is not None:
             self.merge(state)
@@ -83,7 +84,7 @@ class Resolver:
         if graph.doc_id in self._docs:
             return
         self._spool.put(graph, surfaces or {})
-        self._docs[graph.doc_id] = slim(graph)
+        self._docs[graph.doc_id] = slim(graph, self._shared)
 
     def add_all(self, graphs: Iterable[DocGraph]) -> None:
         for g in graphs:

@@ -34,7 +34,7 @@ NO_FEATURES: frozenset[str] = frozenset()
 class DocPeople:
     """The specific person names of one document (→ its members so named) and its place names."""
 
-    people: dict[str, list[Member]]
+    people: dict[str, tuple[Member, ...]]
     places: frozenset[str]
 
 
@@ -82,23 +82,42 @@ class SlimDoc:
     links: list[tuple[str, Member, Member]] = field(default_factory=list)
 
 
-def slim(graph: DocGraph) -> SlimDoc:
-    members = [_member(graph.doc_id, c) for c in graph.candidates]
+class Shared:
+    """One copy of each property set and name count a corpus repeats (a county's code and level, 邓小平 said
+    twice), shared by the members that carry it; members never mutate them."""
+
+    def __init__(self) -> None:
+        self._properties: dict[str, dict[str, Any]] = {}
+        self._said: dict[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]] = {}
+
+    def properties(self, properties: dict[str, Any]) -> dict[str, Any]:
+        if not properties:
+            return _NO_PROPERTIES
+        # the key keeps the order of the keys, which the entity's properties follow
+        return self._properties.setdefault(json.dumps(properties, ensure_ascii=False), properties)
+
+    def said(self, said: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...]:
+        return self._said.setdefault(said, said)
+
+
+def slim(graph: DocGraph, shared: Shared | None = None) -> SlimDoc:
+    shared = shared or Shared()
+    members = [_member(graph.doc_id, c, shared) for c in graph.candidates]
     by_local = {c.local_id: m for c, m in zip(graph.candidates, members, strict=True)}
     links = [(r.type, by_local[r.source], by_local[r.target]) for r in graph.relations
              if r.type in RESOLUTION_LINKS and r.source in by_local and r.target in by_local]
     return SlimDoc(members, links)
 
 
-def _member(doc_id: str, c: Candidate) -> Member:
+def _member(doc_id: str, c: Candidate, shared: Shared) -> Member:
     said: tuple[tuple[str, int], ...] = ()
     if c.type == "PERSON":
         names = {c.name, *c.aliases}
         counts = Counter(m.text for m in c.mentions if m.text in names)
-        said = tuple((sys.intern(n), k) for n, k in sorted(counts.items()))
+        said = shared.said(tuple((sys.intern(n), k) for n, k in sorted(counts.items())))
     return Member(doc=doc_id, type=c.type, name=sys.intern(c.name),
                   aliases=tuple(sys.intern(a) for a in c.aliases) or _NO_NAMES,
-                  properties=c.properties or _NO_PROPERTIES, said=said)
+                  properties=shared.properties(c.properties), said=said)
 
 
 class DocumentSpool:

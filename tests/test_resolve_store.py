@@ -9,7 +9,7 @@ from kg.extract import ExtractedDocument, resolve
 from kg.models import DocumentRecord, Evidence, RelationRecord
 from kg.relations.types import Candidate, DocGraph, LocalEvidence, LocalMention, LocalRelation
 from kg.resolve import Resolver
-from kg.resolve_store import DocumentSpool, Member, RelationMerger, slim
+from kg.resolve_store import DocumentSpool, Member, RelationMerger, Shared, slim
 
 
 def _relation(source: str, target: str, doc: str, confidence: float, **properties: object) -> RelationRecord:
@@ -66,6 +66,17 @@ def test_members_keep_what_resolution_reads() -> None:
     assert person.said == (("邓小平", 1), ("邓希贤", 1)) and org.said == ()  # sorted by name
     assert doc.links == [("HOLDS_POSITION", person, org)]
     assert person.properties is org.properties  # one shared empty dict, never mutated
+
+
+def test_members_share_repeated_property_sets_and_name_counts_but_keep_key_order() -> None:
+    shared = Shared()
+    a, b = slim(_graph("doc:a"), shared), slim(_graph("doc:b"), shared)
+    assert a.members[0].said is b.members[0].said
+    county = {"code": "511623", "level": "county"}
+    first = shared.properties(dict(county))
+    assert shared.properties(dict(county)) is first
+    reordered = shared.properties({"level": "county", "code": "511623"})
+    assert reordered is not first and list(reordered) == ["level", "code"]  # entity properties follow key order
 
 
 def test_union_find_on_members() -> None:

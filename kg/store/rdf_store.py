@@ -152,7 +152,7 @@ class OxigraphStore:
                 stats.relations += 1
             elif isinstance(rec, MentionRecord):
                 stats.mentions += 1
-                self._sync([named_node(iri_for(mention_id(rec.doc, rec.start, rec.end)))], maker.mention(rec), add, lines)
+                self._sync([ox.NamedNode(iri_for(mention_id(rec.doc, rec.start, rec.end)))], maker.mention(rec), add, lines)
             else:
                 docs.add(rec.id)
                 for prop in ("path", "date", "sha256", "chars", "title"):
