@@ -32,7 +32,7 @@ from ontology.namespace import (
     TIME_SPAN_KEYS,
     WELL_KNOWN_KEYS,
     agent_iri,
-    iri_for,
+    iri_text,
 )
 
 XSD_STRING = str(XSD.string)
@@ -40,6 +40,10 @@ XSD_INTEGER = str(XSD.integer)
 XSD_DECIMAL = str(XSD.decimal)
 RDF_JSON = str(RDF.JSON)
 RDF_TYPE = str(RDF.type)
+_KG: dict[str, str] = {name: str(getattr(KG, name)) for name in KG.__annotations__}
+"""Every ``kg:`` term as a string, by local name (a misspelled name is a KeyError); built once: each ``KG.x``
+makes a new rdflib term, and a load makes millions of triples."""
+_DERIVED_FROM = str(PROV.wasDerivedFrom)
 ISO_DATE = re.compile(r"^-?\d{4}(-\d{2}(-\d{2})?)?(/-?\d{4}(-\d{2}(-\d{2})?)?)?$")
 """ISO 8601 year, month or day, optionally an interval ``start/end`` (the same pattern as shapes.ttl)."""
 
@@ -95,7 +99,7 @@ class TripleMaker:
         """Documents known only by their text (``documents_text``)."""
         for doc_id in sorted(self.documents_text):
             yield from self._document_node(doc_id)
-            yield (str(iri_for(doc_id)), str(KG.text), Lit(self.documents_text[doc_id]))
+            yield (iri_text(doc_id), _KG["text"], Lit(self.documents_text[doc_id]))
 
     def triples(self, record: Record) -> Iterator[Triple]:
         if isinstance(record, EntityRecord):
@@ -111,9 +115,9 @@ class TripleMaker:
         if doc_id in self._docs:
             return
         self._docs.add(doc_id)
-        d = str(iri_for(doc_id))
-        yield (d, RDF_TYPE, str(KG.Document))
-        yield (d, str(KG.recordId), Lit(doc_id))
+        d = iri_text(doc_id)
+        yield (d, RDF_TYPE, _KG["Document"])
+        yield (d, _KG["recordId"], Lit(doc_id))
 
     def _agent(self, component: str) -> Iterator[Triple]:
         a = str(agent_iri(component))
@@ -124,93 +128,93 @@ class TripleMaker:
 
     def document(self, rec: DocumentRecord) -> Iterator[Triple]:
         yield from self._document_node(rec.id)
-        d = str(iri_for(rec.id))
-        yield (d, str(KG.path), Lit(rec.path))
+        d = iri_text(rec.id)
+        yield (d, _KG["path"], Lit(rec.path))
         if rec.date:
-            yield (d, str(KG.date), Lit(rec.date))
+            yield (d, _KG["date"], Lit(rec.date))
         if rec.sha256:
-            yield (d, str(KG.sha256), Lit(rec.sha256))
+            yield (d, _KG["sha256"], Lit(rec.sha256))
         if rec.chars is not None:
-            yield (d, str(KG.chars), Lit(str(rec.chars), XSD_INTEGER))
+            yield (d, _KG["chars"], Lit(str(rec.chars), XSD_INTEGER))
         if rec.title:
-            yield (d, str(KG.title), Lit(rec.title))
+            yield (d, _KG["title"], Lit(rec.title))
 
     def _properties(self, node: str, properties: dict[str, Any]) -> Iterator[Triple]:
-        yield (node, str(KG.propertiesJson), Lit(json.dumps(properties, ensure_ascii=False, sort_keys=True), RDF_JSON))
+        yield (node, _KG["propertiesJson"], Lit(json.dumps(properties, ensure_ascii=False, sort_keys=True), RDF_JSON))
         for key, prop in WELL_KNOWN_KEYS.items():
             lit = _scalar(properties.get(key))
             if lit is not None:
                 yield (node, str(prop), Lit(lit.lexical))
 
     def entity(self, rec: EntityRecord) -> Iterator[Triple]:
-        e = str(iri_for(rec.id))
+        e = iri_text(rec.id)
         yield (e, RDF_TYPE, str(ENTITY_CLASS[rec.type]))
-        yield (e, str(KG.recordId), Lit(rec.id))
-        yield (e, str(KG.name), Lit(rec.name))
+        yield (e, _KG["recordId"], Lit(rec.id))
+        yield (e, _KG["name"], Lit(rec.name))
         for alias in sorted(set(rec.aliases)):
-            yield (e, str(KG.alias), Lit(alias))
+            yield (e, _KG["alias"], Lit(alias))
         if self.with_pinyin:
             for form in name_pinyin(rec.name):
-                yield (e, str(KG.pinyin), Lit(form))
+                yield (e, _KG["pinyin"], Lit(form))
         yield from self._properties(e, rec.properties)
         if rec.type == "DATE" and "date" not in rec.properties and ISO_DATE.match(rec.name):
-            yield (e, str(KG.date), Lit(rec.name))
+            yield (e, _KG["date"], Lit(rec.name))
 
     def _span(self, node: str, doc: str, start: int, end: int) -> Iterator[Triple]:
         yield from self._document_node(doc)
-        d = str(iri_for(doc))
-        yield (node, RDF_TYPE, str(KG.Mention))
-        yield (node, str(KG.doc), d)
-        yield (node, str(PROV.wasDerivedFrom), d)
-        yield (node, str(KG.start), Lit(str(start), XSD_INTEGER))
-        yield (node, str(KG.end), Lit(str(end), XSD_INTEGER))
+        d = iri_text(doc)
+        yield (node, RDF_TYPE, _KG["Mention"])
+        yield (node, _KG["doc"], d)
+        yield (node, _DERIVED_FROM, d)
+        yield (node, _KG["start"], Lit(str(start), XSD_INTEGER))
+        yield (node, _KG["end"], Lit(str(end), XSD_INTEGER))
 
     def _provenance(self, node: str, confidence: float | None, component: str | None) -> Iterator[Triple]:
         if confidence is not None:
-            yield (node, str(KG.confidence), _decimal(confidence))
+            yield (node, _KG["confidence"], _decimal(confidence))
         if component:
-            yield (node, str(KG.component), Lit(component))
+            yield (node, _KG["component"], Lit(component))
             yield from self._agent(component)
-            yield (node, str(KG.extractedBy), str(agent_iri(component)))
+            yield (node, _KG["extractedBy"], str(agent_iri(component)))
 
     def mention(self, rec: MentionRecord) -> Iterator[Triple]:
-        m = str(iri_for(mention_id(rec.doc, rec.start, rec.end)))
+        m = iri_text(mention_id(rec.doc, rec.start, rec.end))
         yield from self._span(m, rec.doc, rec.start, rec.end)
-        yield (m, str(KG.text), Lit(rec.text))
-        yield (m, str(KG.refersTo), str(iri_for(rec.entity)))
+        yield (m, _KG["text"], Lit(rec.text))
+        yield (m, _KG["refersTo"], iri_text(rec.entity))
         if rec.value is not None:
-            yield (m, str(KG.value), Lit(rec.value))
+            yield (m, _KG["value"], Lit(rec.value))
         if rec.precision is not None:
-            yield (m, str(KG.precision), Lit(rec.precision))
+            yield (m, _KG["precision"], Lit(rec.precision))
         yield from self._provenance(m, rec.confidence, rec.component)
 
     def relation(self, rec: RelationRecord) -> Iterator[Triple]:
         rid = record_relation_id(rec)
-        r = str(iri_for(rid))
-        s, t, p = str(iri_for(rec.source)), str(iri_for(rec.target)), str(RELATION_PROPERTY[rec.type])
+        r = iri_text(rid)
+        s, t, p = iri_text(rec.source), iri_text(rec.target), str(RELATION_PROPERTY[rec.type])
         yield (s, p, t)
-        yield (r, RDF_TYPE, str(KG.Relation))
+        yield (r, RDF_TYPE, _KG["Relation"])
         if rec.type == "HOLDS_POSITION":
-            yield (r, RDF_TYPE, str(KG.Position))
-        yield (r, str(KG.recordId), Lit(rid))
-        yield (r, str(KG.subject), s)
-        yield (r, str(KG.object), t)
-        yield (r, str(KG.relationType), p)
+            yield (r, RDF_TYPE, _KG["Position"])
+        yield (r, _KG["recordId"], Lit(rid))
+        yield (r, _KG["subject"], s)
+        yield (r, _KG["object"], t)
+        yield (r, _KG["relationType"], p)
         yield from self._properties(r, rec.properties)
         span = {key: rec.properties[key] for key in TIME_SPAN_KEYS if isinstance(rec.properties.get(key), str)}
         if span:
             ts = r + "/time"
-            yield (r, str(KG.timeSpan), ts)
-            yield (ts, RDF_TYPE, str(KG.TimeSpan))
+            yield (r, _KG["timeSpan"], ts)
+            yield (ts, RDF_TYPE, _KG["TimeSpan"])
             for key, value in sorted(span.items()):
                 yield (ts, str(TIME_SPAN_KEYS[key]), Lit(value))
         yield from self._provenance(r, rec.confidence, rec.component)
         for ev in rec.evidence:
-            v = str(iri_for(evidence_id(ev.doc, ev.start, ev.end)))
-            yield (r, str(KG.evidence), v)
+            v = iri_text(evidence_id(ev.doc, ev.start, ev.end))
+            yield (r, _KG["evidence"], v)
             yield from self._span(v, ev.doc, ev.start, ev.end)
             if ev.sentence is not None:
-                yield (v, str(KG.sentence), Lit(ev.sentence))
+                yield (v, _KG["sentence"], Lit(ev.sentence))
 
 
 def iter_triples(records: Iterable[Record], documents_text: dict[str, str] | None = None) -> Iterator[Triple]:

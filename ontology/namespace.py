@@ -166,10 +166,15 @@ TIME_SPAN_KEYS: dict[str, URIRef] = {"start_date": KG.beginDate, "end_date": KG.
 
 def iri_for(record_id: str) -> URIRef:
     """``per:50ca077f7c23`` → ``https://w3id.org/gazetteer-kg/id/per/50ca077f7c23``."""
+    return URIRef(iri_text(record_id))
+
+
+def iri_text(record_id: str) -> str:
+    """:func:`iri_for` as a plain string (what triples are made of; no rdflib term to build)."""
     prefix, sep, local = record_id.partition(":")
     if not sep or not prefix or not local or "/" in prefix:
         raise ValueError(f"record id {record_id!r} is not of the form prefix:local (e.g. per:50ca077f7c23)")
-    return URIRef(f"{ID_NS}{prefix}/{local}")
+    return f"{ID_NS}{prefix}/{local}"
 
 
 def record_id_for(iri: str) -> str:

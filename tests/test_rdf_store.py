@@ -10,7 +10,7 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from kg.models import EntityRecord, Evidence, Record, RelationRecord, parse_record
+from kg.models import EntityRecord, Evidence, MentionRecord, Record, RelationRecord, parse_record
 from kg.rdf_export import export_rdf, records_to_graph
 from kg.store import index_file
 from kg.store.base import GraphStore
@@ -110,6 +110,22 @@ def test_mentions_carry_their_sentence(store: OxigraphStore) -> None:
         assert m.sentence_start <= m.start < m.end <= m.sentence_start + len(m.sentence)
         assert text[m.start:m.end] == m.text
     assert entity.mentions[-1].sentence == "1939年8月，邓小平与卓琳在延安结婚。"
+
+
+def test_a_reloaded_mention_replaces_what_was_stored_and_a_new_document_is_written_whole(
+        store: OxigraphStore) -> None:
+    # a document with mentions stored is diffed mention by mention; one with none is written without look-ups
+    old = next(r for r in mini_records() if isinstance(r, MentionRecord) and r.entity == DENG)
+    moved = old.model_copy(update={"entity": ZHUO, "text": "卓琳"})
+    new_doc = MentionRecord(doc="doc:00000000000000aa", start=0, end=3, text="邓小平", type="PERSON", entity=DENG)
+    before = store.counts()
+    store.load([moved, new_doc, new_doc])
+    assert store.counts()["mentions"] == before["mentions"] + 1
+    deng, zhuo = store.get_entity(DENG), store.get_entity(ZHUO)
+    assert deng is not None and zhuo is not None
+    assert (old.doc, old.start) not in {(m.doc, m.start) for m in deng.mentions}
+    assert (old.doc, old.start, "卓琳") in {(m.doc, m.start, m.text) for m in zhuo.mentions}
+    assert ("doc:00000000000000aa", 0) in {(m.doc, m.start) for m in deng.mentions}
 
 
 @pytest.mark.parametrize(("text", "start", "end", "sentence", "offset"), [

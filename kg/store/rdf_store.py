@@ -142,6 +142,7 @@ class OxigraphStore:
         relations: dict[str, RelationRecord] = {}
         add: list[ox.Quad] = []
         lines: list[str] = []
+        fresh: dict[str, bool] = {}
         for rec in batch:
             if isinstance(rec, EntityRecord):
                 entities[rec.id] = merge_entities(entities[rec.id], rec) if rec.id in entities else rec
@@ -152,7 +153,13 @@ class OxigraphStore:
                 stats.relations += 1
             elif isinstance(rec, MentionRecord):
                 stats.mentions += 1
-                self._sync([ox.NamedNode(iri_for(mention_id(rec.doc, rec.start, rec.end)))], maker.mention(rec), add, lines)
+                if rec.doc not in fresh:
+                    fresh[rec.doc] = self._unmentioned(rec.doc)
+                if fresh[rec.doc]:  # no mention of this document stored: nothing to diff against
+                    lines.extend(nt_line(t) for t in maker.mention(rec))
+                else:
+                    self._sync([ox.NamedNode(iri_for(mention_id(rec.doc, rec.start, rec.end)))], maker.mention(rec),
+                               add, lines)
             else:
                 docs.add(rec.id)
                 for prop in ("path", "date", "sha256", "chars", "title"):
@@ -220,6 +227,12 @@ class OxigraphStore:
             self.store.bulk_extend(quads)
         elif quads:
             self.store.extend(quads)
+
+    def _unmentioned(self, doc_id: str) -> bool:
+        """Does no stored node (mention or evidence) point to this document? Then none of its mentions is stored:
+        every mention node has its ``kg:doc``. One index look-up instead of one per mention."""
+        pointing = self.store.quads_for_pattern(None, K["doc"], named_node(iri_for(doc_id)), DEFAULT)
+        return next(iter(pointing), None) is None
 
     def _quads(self, subject: Any, predicate: Any, obj: Any) -> list[Any]:
         """Quads of the default graph matching the pattern (terms typed ``Any``: they are checked by use)."""
