@@ -101,8 +101,15 @@ class Resolver:
 
     # --- resolution -----------------------------------------------------------------------------
     def _members(self) -> Iterator[Member]:
+        """Every member once, in doc order (a shared member where its first document is)."""
+        seen: set[int] = set()
         for doc_id in sorted(self._docs):
-            yield from self._docs[doc_id].members
+            for m in self._docs[doc_id].members:
+                if m.seen_in is None:
+                    yield m
+                elif id(m) not in seen and m.doc == doc_id:
+                    seen.add(id(m))
+                    yield m
 
     def resolve(self) -> dict[str, list[Member]]:
         """Set every member's ``eid``; returns the members of each entity id."""
@@ -262,8 +269,10 @@ def _link_namesakes(members: list[Member]) -> None:
 def _canonical(members: list[Member]) -> str:
     """The head name in most documents (ties: the smallest string); for a person, first the name the
     corpus mentions most: 邓小平 rather than 邓先圣 even where one text says 邓先圣即邓小平."""
-    heads = Counter(c.name for c in members)
+    heads: Counter[str] = Counter()
     said: Counter[str] = Counter()
+    for c in members:
+        heads[c.name] += len(c.occurrences())
     for c in members:
         said.update(dict(c.said))
     return min(heads.keys() | said.keys(), key=lambda n: (-said[n], -heads[n], n))
@@ -285,5 +294,5 @@ def _entity(eid: str, members: list[Member]) -> EntityRecord:
     aliases.discard(name)
     if alias_kinds:
         props["alias_kinds"] = {a: alias_kinds[a] for a in sorted(alias_kinds) if a in aliases}
-    props["documents"] = len({c.doc for c in members})
+    props["documents"] = len({doc for c in members for doc in c.occurrences()})
     return EntityRecord(id=eid, type=members[0].type, name=name, aliases=sorted(aliases), properties=props)

@@ -1,7 +1,8 @@
 """What the cross-document resolver keeps while a corpus streams through it.
 
-Memory holds one small :class:`Member` per document-local candidate (type, names, properties, and the few
-relations resolution reads); everything else of a document — its mentions, their surfaces, the relations with their
+Memory holds one small :class:`Member` per document-local person or event candidate, and one per distinct place,
+organisation, title, work or date candidate, listing its documents (type, names, properties, and the few relations
+resolution reads); everything else of a document — its mentions, their surfaces, the relations with their
 evidence sentences — goes to a :class:`DocumentSpool` on disk and is read back one document at a time when the records
 are written. Relations repeated across documents are merged by id in a :class:`RelationMerger` (SQLite on disk), so
 the resolver's memory grows with the number of candidates only, at about a tenth of what whole ``DocGraph`` objects
@@ -50,6 +51,9 @@ class Member:
     """Shared and never mutated: entity properties are built in a new dict."""
     said: tuple[tuple[str, int], ...]
     """For a person: how often each of its names is the surface of one of its mentions."""
+    seen_in: list[str] | None = None
+    """For a member standing for identical candidates of several documents (places, organisations, titles, works,
+    dates: see :class:`Shared`), the document of each; ``doc`` is then the first of them in doc order."""
     parent: Member | None = None
     """Union-find link while resolving; ``None`` for a root."""
     eid: str = ""
@@ -68,6 +72,10 @@ class Member:
             node.parent, node = top, node.parent
         return top
 
+    def occurrences(self) -> list[str]:
+        """The document of each candidate this member stands for."""
+        return self.seen_in if self.seen_in is not None else [self.doc]
+
     def union(self, other: Member) -> None:
         a, b = self.root(), other.root()
         if a is not b:
@@ -82,13 +90,32 @@ class SlimDoc:
     links: list[tuple[str, Member, Member]] = field(default_factory=list)
 
 
+SHARED_TYPES = frozenset({"PLACE", "ORG", "TITLE", "WORK", "DATE"})
+"""Candidate types resolved by their names alone, so identical candidates of different documents can be one member
+(people are told apart by their documents' contexts, events by their participants)."""
+
+
 class Shared:
-    """One copy of each property set and name count a corpus repeats (a county's code and level, 邓小平 said
-    twice), shared by the members that carry it; members never mutate them."""
+    """What a corpus repeats, held once: each property set and name count (a county's code and level, 邓小平 said
+    twice), and one member for identical candidates (same type, names and properties) of a ``SHARED_TYPES`` type —
+    a county named in a thousand documents is one member listing the thousand documents."""
 
     def __init__(self) -> None:
         self._properties: dict[str, dict[str, Any]] = {}
         self._said: dict[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]] = {}
+        self._members: dict[tuple[str, str, tuple[str, ...], int], Member] = {}
+
+    def member(self, doc_id: str, c: Candidate, properties: dict[str, Any]) -> Member:
+        name, aliases = sys.intern(c.name), tuple(sys.intern(a) for a in c.aliases) or _NO_NAMES
+        key = (c.type, name, aliases, id(properties))  # properties are already shared: equal sets, one object
+        m = self._members.get(key)
+        if m is None:
+            m = self._members[key] = Member(doc=doc_id, type=c.type, name=name, aliases=aliases,
+                                            properties=properties, said=(), seen_in=[])
+        assert m.seen_in is not None
+        m.seen_in.append(doc_id)
+        m.doc = min(m.doc, doc_id)
+        return m
 
     def properties(self, properties: dict[str, Any]) -> dict[str, Any]:
         if not properties:
@@ -110,6 +137,8 @@ def slim(graph: DocGraph, shared: Shared | None = None) -> SlimDoc:
 
 
 def _member(doc_id: str, c: Candidate, shared: Shared) -> Member:
+    if c.type in SHARED_TYPES:
+        return shared.member(doc_id, c, shared.properties(c.properties))
     said: tuple[tuple[str, int], ...] = ()
     if c.type == "PERSON":
         names = {c.name, *c.aliases}

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from kg.extract import ExtractedDocument, resolve
-from kg.models import DocumentRecord, Evidence, RelationRecord
+from kg.models import DocumentRecord, EntityRecord, Evidence, RelationRecord
 from kg.relations.types import Candidate, DocGraph, LocalEvidence, LocalMention, LocalRelation
 from kg.resolve import Resolver
 from kg.resolve_store import DocumentSpool, Member, RelationMerger, Shared, slim
@@ -114,3 +114,25 @@ def test_a_document_added_twice_counts_once() -> None:
     finally:
         once.close()
         twice.close()
+
+
+def test_identical_places_and_organisations_of_several_documents_are_one_member() -> None:
+    shared = Shared()
+    docs = {d: slim(_graph(d), shared) for d in ("doc:c", "doc:a", "doc:b")}  # any order of arrival
+    orgs = {id(doc.members[1]) for doc in docs.values()}
+    assert len(orgs) == 1  # 广安县委 three times: one member
+    org = docs["doc:a"].members[1]
+    assert org.doc == "doc:a" and org.occurrences() == ["doc:c", "doc:a", "doc:b"]
+    people = {id(doc.members[0]) for doc in docs.values()}
+    assert len(people) == 3 and docs["doc:b"].members[0].occurrences() == ["doc:b"]  # people stay per document
+
+
+def test_a_shared_member_counts_every_document_it_stands_for() -> None:
+    resolver = Resolver()
+    for doc_id in ("doc:b", "doc:a", "doc:c"):
+        resolver.add(_graph(doc_id))
+    try:
+        org = next(r for r in resolver.records() if isinstance(r, EntityRecord) and r.type == "ORG")
+    finally:
+        resolver.close()
+    assert org.properties["documents"] == 3
