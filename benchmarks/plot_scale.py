@@ -70,17 +70,17 @@ def plot(report: Report, out: Path) -> None:
 
 def markdown_table(report: Report) -> str:
     """The results as the Markdown table of docs/scaling.md."""
-    lines = ["| characters | workers | stage | wall s | chars/s | CPU s | peak MB (coordinator + workers) | load avg |",
-             "|---:|---:|---|---:|---:|---:|---:|---:|"]
+    lines = ["| characters | workers | stage | wall s | chars/s | CPU s | peak MB (coordinator + workers) | load avg | code |",
+             "|---:|---:|---|---:|---:|---:|---:|---:|---|"]
     for run in sorted(report.runs, key=lambda r: (r.chars, r.workers)):
         stages = {**run.stages, **({"streaming (kg build)": run.streaming} if run.streaming else {})}
         for name, st in stages.items():
             lines.append(f"| {run.chars:,} | {run.workers} | {name} | {st.seconds:.1f} | {st.chars_per_s:,.0f} | "
                          f"{st.cpu_seconds:.1f} | {st.peak_rss_mb:.0f} + {st.peak_workers_rss_mb:.0f} | "
-                         f"{run.load_average[0]:.1f} |")
+                         f"{run.load_average[0]:.1f} | {run.code} |")
         lines.append(f"| {run.chars:,} | {run.workers} | **all three stages** | {run.seconds:.1f} | "
                      f"{run.chars_per_s:,.0f} | {sum(s.cpu_seconds for s in run.stages.values()):.1f} | "
-                     f"{peak_memory_mb(run):.0f} (max) | |")
+                     f"{peak_memory_mb(run):.0f} (max) | | |")
     return "\n".join(lines) + "\n"
 
 
