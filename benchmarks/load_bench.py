@@ -11,37 +11,31 @@ as ``kg load`` does.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
 import tempfile
 import time
 from pathlib import Path
+from typing import TextIO
 
-from benchmarks.resolve_bench import saved_extraction
+from benchmarks.resolve_bench import corpus_arguments, saved, saved_extraction
 from benchmarks.scale_bench import MemorySampler
 
 
 def saved_records(corpus: Path, workers: int) -> Path:
-    out = corpus.with_name(corpus.name + ".records.jsonl")
-    if not out.exists():
+    def write(f: TextIO) -> None:
         from kg.extract import ExtractedDocument, resolve
 
-        extracted = saved_extraction(corpus, workers)
-        partial = out.with_suffix(".partial")
-        with extracted.open(encoding="utf-8") as f, partial.open("w", encoding="utf-8") as w:
-            for record in resolve(ExtractedDocument.model_validate_json(line) for line in f):
-                w.write(record.model_dump_json(exclude_none=True) + "\n")
-        partial.rename(out)
-    return out
+        with saved_extraction(corpus, workers).open(encoding="utf-8") as extracted:
+            records = resolve(ExtractedDocument.model_validate_json(line) for line in extracted)
+            f.writelines(record.model_dump_json(exclude_none=True) + "\n" for record in records)
+
+    return saved(corpus.with_name(corpus.name + ".records.jsonl"), write)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("corpus", type=Path, help="folder written by benchmarks.corpus")
-    ap.add_argument("--workers", type=int, default=2, help="processes for the one-off extraction")
-    args = ap.parse_args()
+    args = corpus_arguments(__doc__)
     records = saved_records(args.corpus, args.workers)
     from kg.loading import load_records, read_records
     from kg.store.rdf_store import OxigraphStore

@@ -18,32 +18,45 @@ import json
 import os
 import resource
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TextIO
 
 from kg.documents import DocumentError
 from kg.extract import ExtractedDocument, resolve
 from kg.parallel import extract_outcomes_parallel
 
 
-def saved_extraction(corpus: Path, workers: int) -> Path:
-    out = corpus.with_name(corpus.name + ".extracted.jsonl")
+def saved(out: Path, write: Callable[[TextIO], None]) -> Path:
+    """``out``, written once by ``write`` (through a partial file, so an interrupted run leaves nothing behind)."""
     if not out.exists():
-        files = sorted(p for p in corpus.iterdir() if p.is_file())
         partial = out.with_suffix(".partial")
         with partial.open("w", encoding="utf-8") as f:
-            for outcome in extract_outcomes_parallel(files, workers=workers):
-                if not isinstance(outcome, DocumentError):
-                    f.write(outcome.model_dump_json() + "\n")
+            write(f)
         partial.rename(out)
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def saved_extraction(corpus: Path, workers: int) -> Path:
+    def write(f: TextIO) -> None:
+        files = sorted(p for p in corpus.iterdir() if p.is_file())
+        for outcome in extract_outcomes_parallel(files, workers=workers):
+            if not isinstance(outcome, DocumentError):
+                f.write(outcome.model_dump_json() + "\n")
+
+    return saved(corpus.with_name(corpus.name + ".extracted.jsonl"), write)
+
+
+def corpus_arguments(doc: str | None) -> argparse.Namespace:
+    """The command line of the benchmarks on a saved corpus: its folder and the processes of the one-off extraction."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("corpus", type=Path, help="folder written by benchmarks.corpus")
     ap.add_argument("--workers", type=int, default=2, help="processes for the one-off extraction")
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def main() -> None:
+    args = corpus_arguments(__doc__)
     saved = saved_extraction(args.corpus, args.workers)
     documents, chars = 0, 0
 
