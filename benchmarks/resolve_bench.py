@@ -42,7 +42,7 @@ def saved_extraction(corpus: Path, workers: int) -> Path:
         files = sorted(p for p in corpus.iterdir() if p.is_file())
         for outcome in extract_outcomes_parallel(files, workers=workers):
             if not isinstance(outcome, DocumentError):
-                f.write(outcome.model_dump_json() + "\n")
+                f.write(outcome.json.decode("utf-8") + "\n")
 
     return saved(corpus.with_name(corpus.name + ".extracted.jsonl"), write)
 

@@ -198,7 +198,7 @@ def run_one(corpus: Path, size: int, workers: int) -> RunResult:
     from kg.documents import DocumentError, iter_documents
     from kg.extract import ExtractedDocument, extract_document, resolve
     from kg.loading import load_records, read_records
-    from kg.parallel import extract_outcomes_parallel
+    from kg.parallel import Shipped, extract_outcomes_parallel
     from kg.store.rdf_store import OxigraphStore
 
     files = sorted(p for p in corpus.iterdir() if p.is_file())
@@ -209,15 +209,16 @@ def run_one(corpus: Path, size: int, workers: int) -> RunResult:
     with tempfile.TemporaryDirectory(prefix="kg-scale-run-") as tmp:
         extracted_path, records_path = Path(tmp) / "extracted.jsonl", Path(tmp) / "records.jsonl"
         extracted = 0
-        with stage("extraction", chars, stages), extracted_path.open("w", encoding="utf-8") as out:
+        with stage("extraction", chars, stages), extracted_path.open("wb") as saved:
             if workers <= 1:
-                outcomes: Iterator[ExtractedDocument | DocumentError] = (
-                    raw if isinstance(raw, DocumentError) else extract_document(raw) for raw in iter_documents(files))
+                outcomes: Iterator[Shipped | DocumentError] = (
+                    raw if isinstance(raw, DocumentError) else Shipped.of(extract_document(raw))
+                    for raw in iter_documents(files))
             else:
                 outcomes = extract_outcomes_parallel(files, workers=workers)
             for outcome in outcomes:
                 if not isinstance(outcome, DocumentError):
-                    out.write(outcome.model_dump_json() + "\n")
+                    saved.write(outcome.json + b"\n")
                     extracted += 1
         if extracted != len(files):
             raise SystemExit(f"{len(files) - extracted} corpus file(s) could not be read; regenerate the corpus")

@@ -123,4 +123,6 @@ def load_records(
                     total.mentions += stats.mentions
                     total.seconds += stats.seconds
             bar.advance(task, len(batch))
+        for store in stores:
+            store.flush()
     return total

@@ -13,6 +13,7 @@ import datetime as dt
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,24 @@ from kg.documents import DocumentError, load_document
 from kg.extract import ExtractedDocument, ExtractionCache, extract_document, resolve
 from kg.models import Record
 
-Outcome = ExtractedDocument | DocumentError
+
+@dataclass(frozen=True)
+class Shipped:
+    """An extracted document as a worker sends it back: its JSON. Rebuilding the pydantic objects from pickle
+    costs the coordinator about as much as parsing this JSON, and the JSON can also be written out as it is
+    (a saved extraction) without being parsed at all."""
+
+    json: bytes
+
+    @classmethod
+    def of(cls, item: ExtractedDocument) -> Shipped:
+        return cls(item.model_dump_json().encode("utf-8"))
+
+    def document(self) -> ExtractedDocument:
+        return ExtractedDocument.model_validate_json(self.json)
+
+
+Outcome = Shipped | DocumentError
 WORKER_WAIT_S = 60.0
 """How long a run on an existing cluster waits for its first worker before giving up."""
 
@@ -42,7 +60,8 @@ def extract_file(path: str, doc_date: str | None = None, cache_dir: str | None =
     except DocumentError as e:
         return e
     cache = ExtractionCache(Path(cache_dir), version) if cache_dir else None
-    return extract_document(raw, doc_date=dt.date.fromisoformat(doc_date) if doc_date else None, cache=cache)
+    date = dt.date.fromisoformat(doc_date) if doc_date else None
+    return Shipped.of(extract_document(raw, doc_date=date, cache=cache))
 
 
 def _expand(paths: Iterable[Path]) -> Iterator[Path | DocumentError]:
@@ -81,7 +100,7 @@ def _records(outcomes: Iterable[Outcome], on_error: Callable[[DocumentError], No
                 if on_error:
                     on_error(item)
             else:
-                yield item
+                yield item.document()
 
     yield from resolve(good())
 
@@ -161,4 +180,4 @@ def extract_paths_dask(
             cluster.close()
 
 
-__all__ = ["extract_file", "extract_outcomes_parallel", "extract_paths_dask", "extract_paths_parallel"]
+__all__ = ["Shipped", "extract_file", "extract_outcomes_parallel", "extract_paths_dask", "extract_paths_parallel"]

@@ -393,3 +393,48 @@ def test_saved_indexes_are_used_only_while_the_store_is_unchanged(tmp_path: Path
     third = OxigraphStore(path, read_only=True)
     assert "per:ffffffffffff" in third.labels()
     third.close()
+
+
+def sorted_quads(store: OxigraphStore) -> list[str]:
+    return sorted(str(q) for q in store.store.quads_for_pattern(None, None, None, None))
+
+
+def test_batches_written_in_the_background_give_the_graph_of_one_load(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg import loading
+
+    records, texts = mini_records(), mini_texts()
+    whole = OxigraphStore(tmp_path / "whole")
+    whole.load(records, documents_text=texts)
+    monkeypatch.setattr(loading, "BATCH_RECORDS", 3)  # a document's mentions span batches, one still being written
+    batched = OxigraphStore(tmp_path / "batched")
+    loading.load_records(records, [batched], texts=texts, progress=False)
+    assert sorted_quads(batched) == sorted_quads(whole)
+    # a second run in batches moving one mention to another entity replaces it, as one load does
+    mentions = [r for r in records if isinstance(r, MentionRecord)]
+    old = next(m for m in mentions if m.entity == DENG)
+    moved = [m.model_copy(update={"entity": ZHUO}) if m == old else m for m in mentions]
+    loading.load_records(moved, [batched], progress=False)
+    whole.load(moved)
+    assert sorted_quads(batched) == sorted_quads(whole)
+    zhuo = batched.get_entity(ZHUO)
+    assert zhuo is not None and (old.doc, old.start) in {(m.doc, m.start) for m in zhuo.mentions}
+    whole.close()
+    batched.close()
+
+
+def test_a_failed_background_write_is_raised_by_the_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg import loading
+    from kg.store import rdf_load
+
+    def disk_full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    store = OxigraphStore(tmp_path / "oxigraph")
+    monkeypatch.setattr(rdf_load, "_write_batch", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        loading.load_records(mini_records(), [store], texts=mini_texts(), progress=False)
+    monkeypatch.undo()
+    loading.load_records(mini_records(), [store], texts=mini_texts(), progress=False)  # a re-run completes the graph
+    assert store.counts()["mentions"] == sum(isinstance(r, MentionRecord) for r in mini_records())
+    store.close()

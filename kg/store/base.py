@@ -99,6 +99,10 @@ class GraphStore(Protocol):
         """Idempotent upsert (MERGE on ids). ``documents_text`` maps doc id → raw text for evidence."""
         ...
 
+    def flush(self) -> None:
+        """Return once everything given to ``load`` is written (a store may write its last batch in the background)."""
+        ...
+
     def clear(self) -> None: ...
 
     def counts(self) -> dict[str, int]:

@@ -148,6 +148,8 @@ class Neo4jStore:
             self.driver.close()
 
     # ------------------------------------------------------------------------------------------ writing
+    def flush(self) -> None:
+        """Nothing to wait for: every ``load`` batch is committed before it returns."""
     def load(self, records: Iterable[Record], *, documents_text: dict[str, str] | None = None) -> LoadStats:
         began = time.perf_counter()
         self.ensure_schema()

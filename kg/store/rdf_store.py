@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +18,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from kg.ids import mention_id, record_relation_id
-from kg.models import EntityRecord, Evidence, MentionRecord, Record, RelationRecord
-from kg.pinyin import name_pinyin
-from kg.rdf_export import Obj, TripleMaker, nt_line
+from kg.models import Evidence
 from kg.settings import get_settings
 from kg.store import index_file
 from kg.store.adjacency import Adjacency
@@ -30,7 +26,6 @@ from kg.store.base import (
     EdgeView,
     EntityView,
     EventView,
-    LoadStats,
     MentionView,
     NodeView,
     PathView,
@@ -41,14 +36,11 @@ from kg.store.common import (
     SCORES,
     GraphWalk,
     Link,
-    entity_record,
-    merge_entities,
-    merge_relations,
     normalise_query,
-    relation_record,
     sentence_around,
 )
-from kg.store.label_index import LabelIndex, entry
+from kg.store.label_index import LabelIndex
+from kg.store.rdf_load import RdfLoading
 from kg.store.rdf_terms import (
     CLASS_OF,
     DEFAULT,
@@ -61,26 +53,23 @@ from kg.store.rdf_terms import (
     nn,
     read_adjacency,
     read_labels,
-    to_quad,
 )
-from ontology.namespace import ENTITY_CLASS, KG, ONTOLOGY_TTL, iri_for, record_id_for
+from ontology.namespace import ENTITY_CLASS, ONTOLOGY_TTL, iri_for, record_id_for
 
 __all__ = ["PREFIXES", "OxigraphStore"]
-
-BATCH = 20000
-BULK_MIN_QUADS = 20000
 
 
 _NODE_FIELDS = (RDF_TYPE, K["name"], K["alias"], K["propertiesJson"], K["recordId"])
 
 
-class OxigraphStore:
+class OxigraphStore(RdfLoading):
     """GraphStore over an on-disk pyoxigraph store (default ``settings.data_dir / "oxigraph"``)."""
 
     name = "oxigraph"
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else get_settings().data_dir / "oxigraph"
+        self._start_writing()
         self.read_only = read_only
         if read_only:
             if not self.path.exists():
@@ -101,157 +90,26 @@ class OxigraphStore:
             self._stamp = None
         self.walk = GraphWalk(self._links, self._node_by_id, self._edge_by_id)
 
-    @property
-    def store(self) -> ox.Store:
-        if self._store is None:
-            raise RuntimeError("this OxigraphStore is closed; open a new OxigraphStore(path)")
-        return self._store
-
     def _ensure_ontology(self) -> None:
         if not self.store.contains_named_graph(ONTOLOGY_GRAPH):
             self.store.load(path=str(ONTOLOGY_TTL), format=ox.RdfFormat.TURTLE, to_graph=ONTOLOGY_GRAPH)
 
-    # ------------------------------------------------------------------ writing
-    def load(self, records: Iterable[Record], *, documents_text: dict[str, str] | None = None) -> LoadStats:
-        if self.read_only:
-            raise PermissionError(f"store {self.path} is open read-only; open OxigraphStore(path) to load")
-        began = time.perf_counter()
-        stats = LoadStats()
-        texts = dict(documents_text or {})
-        docs: set[str] = set(texts)
-        for doc_id in texts:
-            self._remove(iri_for(doc_id), K["text"])
-            self._texts.pop(doc_id, None)
-        maker = TripleMaker(documents_text=texts)
-        self._write(list(maker.prelude()))
-        batch: list[Record] = []
-        for record in records:
-            batch.append(record)
-            if len(batch) >= BATCH:
-                self._load_batch(batch, maker, stats, docs)
-                batch = []
-        self._load_batch(batch, maker, stats, docs)
-        stats.documents = len(docs)
-        stats.seconds = time.perf_counter() - began
-        return stats
-
-    def _load_batch(self, batch: list[Record], maker: TripleMaker, stats: LoadStats, docs: set[str]) -> None:
-        """Upsert one batch: each owned node (entity, relation, mention) is diffed against what is stored, so
-        re-loading unchanged records writes nothing; shared nodes (documents, evidence, agents) are add-only."""
-        entities: dict[str, EntityRecord] = {}
-        relations: dict[str, RelationRecord] = {}
-        add: list[ox.Quad] = []
-        lines: list[str] = []
-        fresh: dict[str, bool] = {}
-        for rec in batch:
-            if isinstance(rec, EntityRecord):
-                entities[rec.id] = merge_entities(entities[rec.id], rec) if rec.id in entities else rec
-                stats.entities += 1
-            elif isinstance(rec, RelationRecord):
-                rid = record_relation_id(rec)
-                relations[rid] = merge_relations(relations[rid], rec) if rid in relations else rec
-                stats.relations += 1
-            elif isinstance(rec, MentionRecord):
-                stats.mentions += 1
-                if rec.doc not in fresh:
-                    fresh[rec.doc] = self._unmentioned(rec.doc)
-                if fresh[rec.doc]:  # no mention of this document stored: nothing to diff against
-                    lines.extend(nt_line(t) for t in maker.mention(rec))
-                else:
-                    self._sync([ox.NamedNode(iri_for(mention_id(rec.doc, rec.start, rec.end)))], maker.mention(rec),
-                               add, lines)
-            else:
-                docs.add(rec.id)
-                for prop in ("path", "date", "sha256", "chars", "title"):
-                    self._remove(iri_for(rec.id), nn(getattr(KG, prop)))
-                add.extend(to_quad(t) for t in maker.document(rec))
-        for ent in entities.values():
-            iri = named_node(iri_for(ent.id))
-            existing = [] if self._labels is not None and ent.id not in self._labels else self._quads(iri, None, None)
-            old = self._node(iri, existing) if existing else None
-            if old is not None:
-                ent = merge_entities(entity_record(old), ent)
-            self._sync([iri], maker.entity(ent), add, lines, {iri: existing})
-            if self._labels is not None:
-                self._labels.put(entry(ent.id, ent.type, ent.name, ent.aliases, name_pinyin(ent.name)))
-        for rid, rel in relations.items():
-            iri, span = named_node(iri_for(rid)), named_node(str(iri_for(rid)) + "/time")
-            known: dict[ox.NamedNode, list[Any]] = {iri: [], span: []}  # the in-memory adjacency knows it is new
-            if self._adjacency is None or rid in self._adjacency:
-                known = {iri: self._quads(iri, None, None)}
-            old_edge = self._edge(iri, known[iri]) if known[iri] else None
-            if old_edge is not None:
-                rel = merge_relations(relation_record(old_edge), rel)
-            self._sync([iri, span], maker.relation(rel), add, lines, known)
-            if self._adjacency is not None:
-                self._adjacency.add(Link(rid, rel.type, rel.source, rel.target))
-        if len(add) >= BULK_MIN_QUADS:
-            self.store.bulk_extend(add)
-        elif add:
-            self.store.extend(add)
-        if lines:  # new subjects: N-Triples text, parsed by Oxigraph itself (much cheaper than Quad objects)
-            data = "".join(lines).encode("utf-8")
-            if len(lines) >= BULK_MIN_QUADS:
-                self.store.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES)
-            else:
-                self.store.load(input=data, format=ox.RdfFormat.N_TRIPLES)
-
-    def _sync(self, owned: list[ox.NamedNode], triples: Iterable[tuple[str, str, Obj]], add: list[ox.Quad],
-              lines: list[str], known: dict[ox.NamedNode, list[Any]] | None = None) -> None:
-        """Make the stored triples of the ``owned`` subjects exactly ``triples``' ones; queue the rest to add
-        (as N-Triples ``lines`` when none of the owned subjects is stored yet, the common case of a first load)."""
-        stored = {s: (known or {}).get(s) for s in owned}
-        for subject, quads in stored.items():
-            if quads is None:
-                stored[subject] = self._quads(subject, None, None)
-        if not any(stored.values()):
-            lines.extend(nt_line(t) for t in triples)
-            return
-        wanted: dict[ox.NamedNode, set[ox.Quad]] = {subject: set() for subject in owned}
-        for triple in triples:
-            quad = to_quad(triple)
-            if quad.subject in wanted:
-                wanted[quad.subject].add(quad)  # type: ignore[index]
-            else:
-                add.append(quad)
-        for subject, want in wanted.items():
-            # direct relation triples (subject kg:parentOf object) belong to the relation, not to the entity
-            have = {q for q in stored[subject] or () if q.predicate not in RELATION_OF}
-            for quad in have - want:
-                self.store.remove(quad)
-            add.extend(want - have)
-
-    def _write(self, triples: list[tuple[str, str, Obj]]) -> None:
-        quads = [to_quad(t) for t in triples]
-        if len(quads) >= BULK_MIN_QUADS:
-            self.store.bulk_extend(quads)
-        elif quads:
-            self.store.extend(quads)
-
-    def _unmentioned(self, doc_id: str) -> bool:
-        """Does no stored node (mention or evidence) point to this document? Then none of its mentions is stored:
-        every mention node has its ``kg:doc``. One index look-up instead of one per mention."""
-        pointing = self.store.quads_for_pattern(None, K["doc"], named_node(iri_for(doc_id)), DEFAULT)
-        return next(iter(pointing), None) is None
-
-    def _quads(self, subject: Any, predicate: Any, obj: Any) -> list[Any]:
-        """Quads of the default graph matching the pattern (terms typed ``Any``: they are checked by use)."""
-        return list(self.store.quads_for_pattern(subject, predicate, obj, DEFAULT))
-
-    def _remove(self, subject: Any, predicate: ox.NamedNode | None = None) -> None:
-        for quad in self._quads(nn(subject), predicate, None):
-            self.store.remove(quad)
-
+    # ------------------------------------------------------------------ writing: kg.store.rdf_load
     def clear(self) -> None:
         self.store.clear()
         self._texts.clear()
+        self._fresh.clear()
         self._labels, self._adjacency = LabelIndex(), Adjacency()
         self._ensure_ontology()
 
     def close(self) -> None:
-        if self._store is not None and not self.read_only:
-            self._store.flush()
-        self._store = None
+        try:
+            if self._store is not None and not self.read_only:
+                self.store.flush()
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown()
+            self._writer, self._pending, self._store = None, None, None
 
     # ------------------------------------------------------------------ reading helpers
     def _values(self, subject: ox.NamedNode, predicate: ox.NamedNode) -> list[Any]:
