@@ -72,10 +72,14 @@ class RdfLoading:
     @property
     def store(self) -> ox.Store:
         """The pyoxigraph store, once the batch still being written in the background (if any) is in it."""
-        if self._store is None:
-            raise RuntimeError("this OxigraphStore is closed; open a new OxigraphStore(path)")
         if self._pending is not None:
             self.flush()
+        return self._open()
+
+    def _open(self) -> ox.Store:
+        """The pyoxigraph store as it is, without waiting for the batch in flight."""
+        if self._store is None:
+            raise RuntimeError("this OxigraphStore is closed; open a new OxigraphStore(path)")
         return self._store
 
     def flush(self) -> None:
@@ -99,7 +103,7 @@ class RdfLoading:
             self._remove(iri_for(doc_id), K["text"])
             self._texts.pop(doc_id, None)
         maker = TripleMaker(documents_text=texts)
-        self._write(list(maker.prelude()))
+        self._submit([to_quad(t) for t in maker.prelude()], [])
         batch: list[Record] = []
         for record in records:
             batch.append(record)
@@ -164,11 +168,16 @@ class RdfLoading:
             if self._adjacency is not None:
                 self._adjacency.add(Link(rid, rel.type, rel.source, rel.target))
         self._fresh = {doc: spans for doc, spans in fresh.items() if spans is not None}
-        if add or lines:
-            store = self.store  # one batch in flight: the previous one is written before this one is queued
-            if self._writer is None:
-                self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oxigraph-load")
-            self._pending = self._writer.submit(_write_batch, store, add, "".join(lines).encode("utf-8"), len(lines))
+        self._submit(add, lines)
+
+    def _submit(self, quads: list[ox.Quad], lines: list[str]) -> None:
+        """Queue writes on the writer thread once the batch before them is written (one batch in flight)."""
+        if not (quads or lines):
+            return
+        store = self.store
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oxigraph-load")
+        self._pending = self._writer.submit(_write_batch, store, quads, "".join(lines).encode("utf-8"), len(lines))
 
     def _sync(self, owned: list[ox.NamedNode], triples: Iterable[tuple[str, str, Obj]], add: list[ox.Quad],
               lines: list[str], known: dict[ox.NamedNode, list[Any]] | None = None) -> None:
@@ -195,21 +204,12 @@ class RdfLoading:
                 self.store.remove(quad)
             add.extend(want - have)
 
-    def _write(self, triples: list[tuple[str, str, Obj]]) -> None:
-        quads = [to_quad(t) for t in triples]
-        if len(quads) >= BULK_MIN_QUADS:
-            self.store.bulk_extend(quads)
-        elif quads:
-            self.store.extend(quads)
-
     def _unmentioned(self, doc_id: str) -> set[tuple[int, int]] | None:
         """An empty set of written mention spans when no stored node (mention or evidence) points to this document,
         so none of its mentions is stored (every mention node has its ``kg:doc``): one index look-up instead of one
         per mention. ``None`` otherwise. Asked without waiting for the batch in flight, which holds no mention of a
         document not in ``self._fresh``; an evidence node in flight changes the answer, not the graph written."""
-        if self._store is None:
-            raise RuntimeError("this OxigraphStore is closed; open a new OxigraphStore(path)")
-        pointing = self._store.quads_for_pattern(None, K["doc"], named_node(iri_for(doc_id)), DEFAULT)
+        pointing = self._open().quads_for_pattern(None, K["doc"], named_node(iri_for(doc_id)), DEFAULT)
         return set() if next(iter(pointing), None) is None else None
 
     def _quads(self, subject: Any, predicate: Any, obj: Any) -> list[Any]:
