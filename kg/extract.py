@@ -14,12 +14,13 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from kg.documents import DocumentError, RawDocument, iter_documents
 from kg.ids import document_id
 from kg.models import DocumentRecord, Record
 from kg.normalize import normalize
+from kg.pinyin import name_pinyin, remember_pinyin
 from kg.relations import extract_relations
 from kg.relations.types import AnnotatedDoc, DocGraph, Span
 
@@ -80,6 +81,9 @@ class ExtractedDocument(BaseModel):
     graph: DocGraph
     surfaces: dict[str, str]
     """``"start:end"`` (raw offsets) → the original surface with whitespace removed."""
+    pinyin: dict[str, list[str]] = Field(default_factory=dict)
+    """Each candidate's name with Han characters → its toneless pinyin (:func:`kg.pinyin.name_pinyin`), worked
+    out here, in parallel, so that the single process loading the entities does not have to."""
 
 
 def extract_document(raw: RawDocument, *, doc_date: dt.date | None = None,
@@ -110,7 +114,8 @@ def extract_document(raw: RawDocument, *, doc_date: dt.date | None = None,
         surfaces[f"{rs}:{re_}"] = _WS.sub("", raw.text[rs:re_])
     record = DocumentRecord(id=doc_id, path=raw.path, date=date.isoformat() if date else None,
                             sha256=raw.sha256, chars=len(raw.text), title=raw.title)
-    return ExtractedDocument(document=record, graph=graph, surfaces=surfaces)
+    pinyin = {c.name: forms for c in graph.candidates if (forms := name_pinyin(c.name))}
+    return ExtractedDocument(document=record, graph=graph, surfaces=surfaces, pinyin=pinyin)
 
 
 def resolve(extracted: Iterable[ExtractedDocument]) -> Generator[Record, None, None]:
@@ -125,6 +130,7 @@ def resolve(extracted: Iterable[ExtractedDocument]) -> Generator[Record, None, N
         for item in extracted:
             yield item.document
             resolver.add(item.graph, item.surfaces)
+            remember_pinyin(item.pinyin)
         yield from resolver.records()
     finally:
         resolver.close()

@@ -7,13 +7,12 @@ review decisions (``<data_dir>/review.csv``) are applied to the records on every
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
 from kg.ids import document_id
-from kg.models import DocumentRecord, Record, RelationRecord, parse_record
+from kg.models import DocumentRecord, Record, RelationRecord, parse_record_line
 from kg.settings import Settings
 from kg.store.base import GraphStore, LoadStats
 
@@ -36,10 +35,7 @@ def read_records(stream: TextIO, name: str = "<stdin>") -> Iterator[Record]:
             if not line:
                 continue
             try:
-                data = json.loads(line)
-                if not isinstance(data, dict):
-                    raise TypeError(f"a JSON {type(data).__name__}, not an object")
-                yield parse_record(data)
+                yield parse_record_line(line)
             except (ValueError, TypeError, RecursionError) as e:
                 first = (str(e).splitlines() or [type(e).__name__])[0]
                 raise RecordsError(f"{name}:{lineno}: not a valid record ({first}); "

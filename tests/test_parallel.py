@@ -142,6 +142,29 @@ def test_single_process_resolves_across_documents(single: Run) -> None:
     check_cross_document_resolution(single[0])
 
 
+def test_workers_ship_the_pinyin_of_the_names_they_found(inputs: list[Path]) -> None:
+    """The pinyin written with each entity is worked out by the extracting process and used as it is by the
+    process that loads: a form it was told is not worked out again."""
+    import kg.pinyin
+    from kg.documents import load_document
+    from kg.extract import extract_document
+    from kg.pinyin import name_pinyin, remember_pinyin
+
+    item = extract_document(load_document(inputs[0] / "deng-xiaoping-biography.txt"))
+    names = {c.name for c in item.graph.candidates}
+    assert item.pinyin["邓小平"] == ["deng xiao ping", "dengxiaoping"]
+    assert set(item.pinyin) <= names and len(item.pinyin) >= 10
+    assert all(item.pinyin[n] == name_pinyin(n) for n in item.pinyin)
+    told = "邓某某"
+    kg.pinyin._KNOWN.pop(told, None)
+    try:
+        remember_pinyin({told: ["told by a worker"]})
+        assert name_pinyin(told) == ["told by a worker"]
+    finally:
+        kg.pinyin._KNOWN.pop(told, None)
+    assert name_pinyin(told) == ["deng mou mou", "dengmoumou"]
+
+
 # ---------------------------------------------------------------- kg build --cluster ADDRESS
 
 
