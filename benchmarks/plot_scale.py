@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from collections import defaultdict
 from pathlib import Path
 
@@ -27,6 +28,57 @@ def cpu_chars_per_s(run: RunResult) -> float:
     return run.chars / sum(s.cpu_seconds for s in run.stages.values())
 
 
+def medians(report: Report) -> dict[tuple[int, int], RunResult]:
+    """(characters, workers) → the run of median wall time among its repeats (the lower one of an even count)."""
+    groups: dict[tuple[int, int], list[RunResult]] = defaultdict(list)
+    for run in report.runs:
+        groups[(run.chars, run.workers)].append(run)
+    return {key: sorted(runs, key=lambda r: r.seconds)[(len(runs) - 1) // 2] for key, runs in groups.items()}
+
+
+def _median(values: list[float]) -> float:
+    values = sorted(values)
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def summary_table(report: Report) -> str:
+    """One row per corpus size: median wall time of each worker count (whole staged run and ``kg build``), the
+    speed-ups of the medians, and the range of the speed-up over repeats run back to back."""
+    groups: dict[tuple[int, int], list[RunResult]] = defaultdict(list)
+    for run in report.runs:
+        groups[(run.chars, run.workers)].append(run)
+    head = ("| characters | repeats | 1 process: stages / kg build | 2 processes: stages / kg build | "
+            "speed-up: extraction / stages / kg build | peak MB 1 / 2 |")
+    lines = [head, "|---:|---:|---|---|---|---|"]
+    for chars in sorted({c for c, _w in groups}):
+        one, two = groups.get((chars, 1), []), groups.get((chars, 2), [])
+        if not (one and two):
+            continue
+
+        def wall(runs: list[RunResult], streaming: bool) -> float:
+            if streaming:
+                return _median([r.streaming.seconds for r in runs if r.streaming] or [float("nan")])
+            return _median([r.seconds for r in runs])
+
+        def shown(x: float, unit: str) -> str:
+            return "—" if math.isnan(x) else f"{x:.2f}{unit}" if unit == "×" else f"{x:,.1f}{unit}"
+
+        def stage(runs: list[RunResult], name: str) -> float:
+            return _median([r.stages[name].seconds for r in runs])
+
+        pairs = [(a, b) for a, b in zip(one, two, strict=False)]
+        ratios = sorted(a.seconds / b.seconds for a, b in pairs)
+        spread = f" ({ratios[0]:.2f}–{ratios[-1]:.2f})" if len(ratios) > 1 else ""
+        lines.append(
+            f"| {chars:,} | {len(pairs)} | {shown(wall(one, False), ' s')} / {shown(wall(one, True), ' s')} | "
+            f"{shown(wall(two, False), ' s')} / {shown(wall(two, True), ' s')} | "
+            f"{stage(one, 'extraction') / stage(two, 'extraction'):.2f}× / "
+            f"{wall(one, False) / wall(two, False):.2f}×{spread} / {shown(wall(one, True) / wall(two, True), '×')} | "
+            f"{_median([peak_memory_mb(r) for r in one]):.0f} / {_median([peak_memory_mb(r) for r in two]):.0f} |")
+    return "\n".join(lines) + "\n"
+
+
 def plot(report: Report, out: Path) -> None:
     import matplotlib
 
@@ -36,7 +88,7 @@ def plot(report: Report, out: Path) -> None:
     if not report.runs:
         raise SystemExit("the results file has no runs; run `python -m benchmarks.scale_bench` first")
     by_workers: dict[int, list[RunResult]] = defaultdict(list)
-    for run in report.runs:
+    for run in medians(report).values():
         by_workers[run.workers].append(run)
     fig, (speed, cpu, memory) = plt.subplots(1, 3, figsize=(15, 4.2))
     for workers, runs in sorted(by_workers.items()):
@@ -96,6 +148,7 @@ def main() -> None:
     plot(report, args.out)
     print(f"wrote {args.out}")
     if args.table:
+        print(summary_table(report))
         print(markdown_table(report))
 
 

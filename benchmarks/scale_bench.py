@@ -1,6 +1,7 @@
 """Scaling benchmark: corpus size × worker processes → wall time, characters/s and peak memory per stage.
 
     python -m benchmarks.scale_bench --sizes 1000000 10000000 50000000 --workers 1 2
+    python -m benchmarks.scale_bench --sizes 1000000 --workers 1 2 --repeat 3 --out R.json   # medians of 3
 
 Corpora are generated from ``../shared/data`` by :mod:`benchmarks.corpus` into a temporary folder
 (deleted afterwards, never committed). Each (size, workers) configuration runs in a fresh Python
@@ -281,6 +282,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=RESULTS / "scale.json")
     ap.add_argument("--no-streaming", action="store_true",
                     help="skip the second, end-to-end streaming measurement of each configuration")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="measure every configuration this many times, worker counts interleaved (a shared "
+                         "machine's speed drifts by 10%% over minutes; the summary takes the median)")
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--size", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--mode", choices=["stages", "streaming"], default="stages", help=argparse.SUPPRESS)
@@ -307,7 +311,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="kg-scale-corpus-") as tmp:
             docs, chars = write_corpus(Path(tmp), size)
             print(f"corpus: {docs} documents, {chars:,} characters", file=sys.stderr)
-            for workers in args.workers:
+            for workers in [w for _ in range(max(1, args.repeat)) for w in args.workers]:
                 result = run_in_subprocess(Path(tmp), size, workers, not args.no_streaming)
                 same_code = [r for r in runs if r.size == size and r.code == result.code]
                 if any(r.records_sha256 != result.records_sha256 for r in same_code):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copyreg
 import datetime as dt
+import gc
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -94,15 +95,27 @@ def _ordered(submit: Callable[[str], Any], result: Callable[[Any], Outcome], pat
 
 
 def _records(outcomes: Iterable[Outcome], on_error: Callable[[DocumentError], None] | None) -> Iterator[Record]:
+    """The coordinator's part: resolution of the documents the workers send, in input order.
+
+    The state the resolver keeps of the documents received so far is put out of the cyclic collector's sight
+    (``gc.freeze``) before each next one: every full collection would otherwise rescan all of it, which made half
+    of this process's work while the workers extract (0.9 of 1.7 CPU s at a million characters). No document is
+    extracted in this process, so little else is frozen with it; everything is handed back at the end.
+    """
+
     def good() -> Iterator[ExtractedDocument]:
         for item in outcomes:
             if isinstance(item, DocumentError):
                 if on_error:
                     on_error(item)
             else:
+                gc.freeze()
                 yield item.document()
 
-    yield from resolve(good())
+    try:
+        yield from resolve(good())
+    finally:
+        gc.unfreeze()
 
 
 def extract_paths_parallel(

@@ -193,6 +193,10 @@ class Resolver:
     # --- records --------------------------------------------------------------------------------
     def records(self) -> Iterator[EntityRecord | MentionRecord | RelationRecord]:
         """Entities (by id), then mentions (by doc, offset), then relations (by id); deterministic."""
+        with _long_lived_frozen():
+            yield from self._records()
+
+    def _records(self) -> Iterator[EntityRecord | MentionRecord | RelationRecord]:
         with _collector_paused():
             groups = self.resolve()
         for eid in sorted(groups):
@@ -240,6 +244,19 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+@contextmanager
+def _long_lived_frozen() -> Iterator[None]:
+    """While records stream out (and are loaded, when the loader is their consumer), the objects alive when they start
+    — the resolver's state above all — are moved out of the cyclic collector's sight; each full collection would
+    otherwise rescan them all (measured: 0.35 s of the 4 s after the last document of a million characters). They
+    are handed back afterwards, and the garbage among them is collected as usual."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _link_namesakes(members: list[Member]) -> None:
