@@ -11,6 +11,7 @@ import argparse
 import math
 from collections import defaultdict
 from pathlib import Path
+from statistics import median
 
 from benchmarks.scale_bench import RESULTS, Report, RunResult
 
@@ -28,26 +29,34 @@ def cpu_chars_per_s(run: RunResult) -> float:
     return run.chars / sum(s.cpu_seconds for s in run.stages.values())
 
 
-def medians(report: Report) -> dict[tuple[int, int], RunResult]:
-    """(characters, workers) → the run of median wall time among its repeats (the lower one of an even count)."""
+def _groups(report: Report) -> dict[tuple[int, int], list[RunResult]]:
+    """(characters, workers) → its runs (one per repeat)."""
     groups: dict[tuple[int, int], list[RunResult]] = defaultdict(list)
     for run in report.runs:
         groups[(run.chars, run.workers)].append(run)
-    return {key: sorted(runs, key=lambda r: r.seconds)[(len(runs) - 1) // 2] for key, runs in groups.items()}
+    return groups
 
 
-def _median(values: list[float]) -> float:
-    values = sorted(values)
-    mid = len(values) // 2
-    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+def medians(report: Report) -> dict[tuple[int, int], RunResult]:
+    """(characters, workers) → the run of median wall time among its repeats (the lower one of an even count)."""
+    return {key: sorted(runs, key=lambda r: r.seconds)[(len(runs) - 1) // 2] for key, runs in _groups(report).items()}
+
+
+def _wall(runs: list[RunResult], streaming: bool) -> float:
+    """Median wall time of the staged runs, or of their ``kg build`` measurement (NaN when there is none)."""
+    if streaming:
+        return median([r.streaming.seconds for r in runs if r.streaming] or [math.nan])
+    return median([r.seconds for r in runs])
+
+
+def _shown(x: float, unit: str) -> str:
+    return "—" if math.isnan(x) else f"{x:.2f}{unit}" if unit == "×" else f"{x:,.1f}{unit}"
 
 
 def summary_table(report: Report) -> str:
     """One row per corpus size: median wall time of each worker count (whole staged run and ``kg build``), the
     speed-ups of the medians, and the range of the speed-up over repeats run back to back."""
-    groups: dict[tuple[int, int], list[RunResult]] = defaultdict(list)
-    for run in report.runs:
-        groups[(run.chars, run.workers)].append(run)
+    groups = _groups(report)
     head = ("| characters | repeats | 1 process: stages / kg build | 2 processes: stages / kg build | "
             "speed-up: extraction / stages / kg build | peak MB 1 / 2 |")
     lines = [head, "|---:|---:|---|---|---|---|"]
@@ -55,27 +64,16 @@ def summary_table(report: Report) -> str:
         one, two = groups.get((chars, 1), []), groups.get((chars, 2), [])
         if not (one and two):
             continue
-
-        def wall(runs: list[RunResult], streaming: bool) -> float:
-            if streaming:
-                return _median([r.streaming.seconds for r in runs if r.streaming] or [float("nan")])
-            return _median([r.seconds for r in runs])
-
-        def shown(x: float, unit: str) -> str:
-            return "—" if math.isnan(x) else f"{x:.2f}{unit}" if unit == "×" else f"{x:,.1f}{unit}"
-
-        def stage(runs: list[RunResult], name: str) -> float:
-            return _median([r.stages[name].seconds for r in runs])
-
-        pairs = [(a, b) for a, b in zip(one, two, strict=False)]
-        ratios = sorted(a.seconds / b.seconds for a, b in pairs)
+        ratios = sorted(a.seconds / b.seconds for a, b in zip(one, two, strict=False))
         spread = f" ({ratios[0]:.2f}–{ratios[-1]:.2f})" if len(ratios) > 1 else ""
+        extraction = (median([r.stages["extraction"].seconds for r in one])
+                      / median([r.stages["extraction"].seconds for r in two]))
         lines.append(
-            f"| {chars:,} | {len(pairs)} | {shown(wall(one, False), ' s')} / {shown(wall(one, True), ' s')} | "
-            f"{shown(wall(two, False), ' s')} / {shown(wall(two, True), ' s')} | "
-            f"{stage(one, 'extraction') / stage(two, 'extraction'):.2f}× / "
-            f"{wall(one, False) / wall(two, False):.2f}×{spread} / {shown(wall(one, True) / wall(two, True), '×')} | "
-            f"{_median([peak_memory_mb(r) for r in one]):.0f} / {_median([peak_memory_mb(r) for r in two]):.0f} |")
+            f"| {chars:,} | {len(ratios)} | {_shown(_wall(one, False), ' s')} / {_shown(_wall(one, True), ' s')} | "
+            f"{_shown(_wall(two, False), ' s')} / {_shown(_wall(two, True), ' s')} | {extraction:.2f}× / "
+            f"{_wall(one, False) / _wall(two, False):.2f}×{spread} / "
+            f"{_shown(_wall(one, True) / _wall(two, True), '×')} | "
+            f"{median([peak_memory_mb(r) for r in one]):.0f} / {median([peak_memory_mb(r) for r in two]):.0f} |")
     return "\n".join(lines) + "\n"
 
 

@@ -6,6 +6,7 @@ Their shape is a public contract (see docs/records.md): add optional fields only
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -126,8 +127,6 @@ def parse_record_line(line: str) -> Record:
     try:
         return _RECORD_JSON.validate_json(line)
     except ValidationError:
-        import json
-
         data = json.loads(line)
         if not isinstance(data, dict):
             raise TypeError(f"a JSON {type(data).__name__}, not an object") from None

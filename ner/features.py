@@ -222,9 +222,9 @@ def _word_tag_table() -> dict[str, str]:
     with _segmenter().dt.get_dict_file() as f:
         lines = f.read().decode("utf-8").splitlines()
     table: dict[str, str] = {}
-    for line in lines:
-        if line.strip():
-            word, _freq, tag = line.strip().split(" ")
+    for line in map(str.strip, lines):
+        if line:
+            word, _freq, tag = line.split(" ")
             table[word] = tag
     return table
 
