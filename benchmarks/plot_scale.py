@@ -3,6 +3,9 @@
     python -m benchmarks.plot_scale                       # benchmarks/results/scale.json → docs/img/scale.png
     python -m benchmarks.plot_scale --results R.json --out OUT.png
     python -m benchmarks.plot_scale --table               # also print the Markdown table of docs/scaling.md
+
+A results file of ``scale_bench --kg-build-only`` (``kg build`` runs alone) is drawn as throughput and peak memory
+of those runs, and ``--table`` prints their medians per size, with each size's chars/s against the smallest's.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 from statistics import median
 
-from benchmarks.scale_bench import RESULTS, Report, RunResult
+from benchmarks.scale_bench import RESULTS, BuildRun, Report, RunResult
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,6 +80,76 @@ def summary_table(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _build_groups(report: Report) -> dict[tuple[int, int], list[BuildRun]]:
+    groups: dict[tuple[int, int], list[BuildRun]] = defaultdict(list)
+    for run in report.builds:
+        groups[(run.chars, run.workers)].append(run)
+    return groups
+
+
+def build_table(report: Report) -> str:
+    """``kg build`` alone, one row per corpus size: median wall time, chars/s (and its change from the smallest size)
+    and peak memory (coordinator + workers) per worker count, and the speed-up of the medians."""
+    groups = _build_groups(report)
+    counts = sorted({w for _c, w in groups})
+    sizes = sorted({c for c, _w in groups})
+    head = "| characters | repeats | " + " | ".join(f"{w} process{'es' if w > 1 else ''}: s / chars/s (vs smallest) / "
+                                                  "peak MB" for w in counts) + " | speed-up |"
+    lines = [head, "|---:|---:|" + "---|" * len(counts) + "---:|"]
+    base: dict[int, float] = {}
+    for chars in sizes:
+        cells, walls = [], {}
+        for w in counts:
+            runs = groups.get((chars, w), [])
+            if not runs:
+                cells.append("—")
+                continue
+            walls[w] = median([r.kg_build.seconds for r in runs])
+            rate = chars / walls[w]
+            base.setdefault(w, rate)
+            peak = median([r.kg_build.peak_rss_mb + r.kg_build.peak_workers_rss_mb for r in runs])
+            cells.append(f"{walls[w]:,.1f} / {rate:,.0f} ({rate / base[w] - 1:+.1%}) / {peak:,.0f}")
+        repeats = max(len(groups.get((chars, w), [])) for w in counts)
+        speed_up = f"{walls[1] / walls[2]:.2f}×" if 1 in walls and 2 in walls else "—"
+        lines.append(f"| {chars:,} | {repeats} | " + " | ".join(cells) + f" | {speed_up} |")
+    return "\n".join(lines) + "\n"
+
+
+def plot_builds(report: Report, out: Path) -> None:
+    """Throughput and peak memory of ``kg build`` runs (medians per size and worker count)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (speed, memory) = plt.subplots(1, 2, figsize=(11, 4.2))
+    groups = _build_groups(report)
+    for workers in sorted({w for _c, w in groups}):
+        sizes = sorted(c for c, w in groups if w == workers)
+        walls = [median([r.kg_build.seconds for r in groups[(c, workers)]]) for c in sizes]
+        peaks = [median([r.kg_build.peak_rss_mb + r.kg_build.peak_workers_rss_mb for r in groups[(c, workers)]])
+                 for c in sizes]
+        label = f"{workers} process{'es' if workers > 1 else ''}"
+        speed.plot(sizes, [c / w for c, w in zip(sizes, walls, strict=True)], marker="o", label=label)
+        memory.plot(sizes, peaks, marker="o", label=label)
+    for ax, title, unit in ((speed, "kg build throughput (extraction → resolution → store)", "characters / s"),
+                            (memory, "Peak resident memory (coordinator + workers)", "MB")):
+        ax.set_xscale("log")
+        ax.set_xlabel("corpus size (characters)")
+        ax.set_ylabel(unit)
+        ax.set_title(title, fontsize=10)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+        ax.set_ylim(0, ax.get_ylim()[1] * 1.12)
+    codes = ", ".join(sorted({r.code for r in report.builds}))
+    fig.suptitle(f"{report.machine}, {report.cpus} CPUs, Python {report.python}; code {codes}; medians of the "
+                 "repeats", fontsize=9)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+
+
 def plot(report: Report, out: Path) -> None:
     import matplotlib
 
@@ -84,6 +157,8 @@ def plot(report: Report, out: Path) -> None:
     import matplotlib.pyplot as plt
 
     if not report.runs:
+        if report.builds:
+            return plot_builds(report, out)
         raise SystemExit("the results file has no runs; run `python -m benchmarks.scale_bench` first")
     by_workers: dict[int, list[RunResult]] = defaultdict(list)
     for run in medians(report).values():
@@ -146,8 +221,11 @@ def main() -> None:
     plot(report, args.out)
     print(f"wrote {args.out}")
     if args.table:
-        print(summary_table(report))
-        print(markdown_table(report))
+        if report.runs:
+            print(summary_table(report))
+            print(markdown_table(report))
+        if report.builds:
+            print(build_table(report))
 
 
 if __name__ == "__main__":

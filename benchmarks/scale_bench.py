@@ -17,7 +17,8 @@ subprocess, so its peak memory is its own. Stages, timed separately:
 
 A second fresh subprocess per configuration measures the production path as ``streaming``
 (extraction streamed into resolution, records loaded in batches, as ``kg build`` does); skip it
-with ``--no-streaming``. ``cpu_seconds`` (user + system, workers included) is robust to a busy
+with ``--no-streaming``, or measure it alone with ``--kg-build-only`` (half the time; results in the report's
+``builds``). ``cpu_seconds`` (user + system, workers included) is robust to a busy
 machine, wall time is not: the 1-, 5- and 15-minute load average is recorded with each run.
 
 Memory: ``peak_rss_mb`` is the coordinating process's resident set, ``peak_workers_rss_mb`` the sum
@@ -88,6 +89,19 @@ class RunResult(BaseModel):
     """1-, 5- and 15-minute load average when the configuration ended (the machine may be shared)."""
 
 
+class BuildRun(BaseModel):
+    """One ``kg build`` (the production path alone, ``--kg-build-only``): corpus size × worker processes."""
+
+    model_config = ConfigDict(extra="forbid")
+    size: int
+    chars: int
+    documents: int
+    workers: int
+    code: str
+    kg_build: StageResult
+    load_average: tuple[float, float, float]
+
+
 class Report(BaseModel):
     model_config = ConfigDict(extra="forbid")
     machine: str
@@ -95,6 +109,8 @@ class Report(BaseModel):
     python: str
     command: str
     runs: list[RunResult]
+    builds: list[BuildRun] = []
+    """``--kg-build-only`` measurements (no stage-by-stage run)."""
 
 
 class MemorySampler:
@@ -282,6 +298,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=RESULTS / "scale.json")
     ap.add_argument("--no-streaming", action="store_true",
                     help="skip the second, end-to-end streaming measurement of each configuration")
+    ap.add_argument("--kg-build-only", action="store_true",
+                    help="measure only the production path (`kg build`), not the stages: half the time at 50 M")
     ap.add_argument("--repeat", type=int, default=1,
                     help="measure every configuration this many times, worker counts interleaved (a shared "
                          "machine's speed drifts by 10%% over minutes; the summary takes the median)")
@@ -299,11 +317,13 @@ def main() -> None:
     from benchmarks.corpus import write_corpus
 
     runs: list[RunResult] = []
+    builds: list[BuildRun] = []
 
     def save() -> None:  # after every configuration, so a failure at a large size keeps the smaller ones
         report = Report(machine=f"{platform.processor() or platform.machine()}, {platform.system()}",
                         cpus=os.cpu_count() or 1, python=platform.python_version(),
-                        command="python -m benchmarks.scale_bench " + " ".join(sys.argv[1:]), runs=runs)
+                        command="python -m benchmarks.scale_bench " + " ".join(sys.argv[1:]), runs=runs,
+                        builds=builds)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
 
@@ -312,6 +332,16 @@ def main() -> None:
             docs, chars = write_corpus(Path(tmp), size)
             print(f"corpus: {docs} documents, {chars:,} characters", file=sys.stderr)
             for workers in [w for _ in range(max(1, args.repeat)) for w in args.workers]:
+                if args.kg_build_only:
+                    built = StageResult.model_validate_json(_child(Path(tmp), size, workers, "streaming"))
+                    builds.append(BuildRun(size=size, chars=corpus_chars(sorted(Path(tmp).iterdir())), documents=docs,
+                                           workers=workers, code=code_version(), kg_build=built,
+                                           load_average=os.getloadavg()))
+                    print(f"size={size:,} workers={workers}: kg build {built.seconds:.1f} s, "
+                          f"{built.chars_per_s:,.0f} chars/s, {built.peak_rss_mb:.0f}+{built.peak_workers_rss_mb:.0f} MB; "
+                          f"load average {builds[-1].load_average[0]:.2f}", file=sys.stderr)
+                    save()
+                    continue
                 result = run_in_subprocess(Path(tmp), size, workers, not args.no_streaming)
                 same_code = [r for r in runs if r.size == size and r.code == result.code]
                 if any(r.records_sha256 != result.records_sha256 for r in same_code):
