@@ -15,6 +15,7 @@ import math
 from collections import defaultdict
 from pathlib import Path
 from statistics import median
+from typing import Any
 
 from benchmarks.scale_bench import RESULTS, BuildRun, Report, RunResult
 
@@ -115,6 +116,25 @@ def build_table(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _finish(fig: Any, panels: tuple[tuple[Any, str, str], ...], caption: str, out: Path) -> None:
+    """Log-scale size axis, titles and legends on each (axes, title, unit) panel; the caption; saved to ``out``."""
+    import matplotlib.pyplot as plt
+
+    for ax, title, unit in panels:
+        ax.set_xscale("log")
+        ax.set_xlabel("corpus size (characters)")
+        ax.set_ylabel(unit)
+        ax.set_title(title, fontsize=10)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+        ax.set_ylim(0, ax.get_ylim()[1] * 1.12)
+    fig.suptitle(caption, fontsize=9)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+
+
 def plot_builds(report: Report, out: Path) -> None:
     """Throughput and peak memory of ``kg build`` runs (medians per size and worker count)."""
     import matplotlib
@@ -132,22 +152,10 @@ def plot_builds(report: Report, out: Path) -> None:
         label = f"{workers} process{'es' if workers > 1 else ''}"
         speed.plot(sizes, [c / w for c, w in zip(sizes, walls, strict=True)], marker="o", label=label)
         memory.plot(sizes, peaks, marker="o", label=label)
-    for ax, title, unit in ((speed, "kg build throughput (extraction → resolution → store)", "characters / s"),
-                            (memory, "Peak resident memory (coordinator + workers)", "MB")):
-        ax.set_xscale("log")
-        ax.set_xlabel("corpus size (characters)")
-        ax.set_ylabel(unit)
-        ax.set_title(title, fontsize=10)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8)
-        ax.set_ylim(0, ax.get_ylim()[1] * 1.12)
     codes = ", ".join(sorted({r.code for r in report.builds}))
-    fig.suptitle(f"{report.machine}, {report.cpus} CPUs, Python {report.python}; code {codes}; medians of the "
-                 "repeats", fontsize=9)
-    fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+    _finish(fig, ((speed, "kg build throughput (extraction → resolution → store)", "characters / s"),
+                  (memory, "Peak resident memory (coordinator + workers)", "MB")),
+            f"{report.machine}, {report.cpus} CPUs, Python {report.python}; code {codes}; medians of the repeats", out)
 
 
 def plot(report: Report, out: Path) -> None:
@@ -175,22 +183,11 @@ def plot(report: Report, out: Path) -> None:
         cpu.plot(sizes, [cpu_chars_per_s(r) for r in runs], marker="o", label=label)
         memory.plot(sizes, [peak_memory_mb(r) for r in runs], marker="o", label=label)
     loads = ", ".join(f"{r.load_average[0]:.1f}" for r in report.runs)
-    for ax, title, unit in ((speed, "Throughput (extraction + resolution + load)", "characters / s"),
-                            (cpu, "Work per CPU second (robust to a busy machine)", "characters / CPU s"),
-                            (memory, "Peak resident memory (coordinator + workers)", "MB")):
-        ax.set_xscale("log")
-        ax.set_xlabel("corpus size (characters)")
-        ax.set_ylabel(unit)
-        ax.set_title(title, fontsize=10)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8)
-        ax.set_ylim(0, ax.get_ylim()[1] * 1.12)
-    fig.suptitle(f"{report.machine}, {report.cpus} CPUs, Python {report.python}; 1-min load average during runs: "
-                 f"{loads}", fontsize=9)
-    fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+    _finish(fig, ((speed, "Throughput (extraction + resolution + load)", "characters / s"),
+                  (cpu, "Work per CPU second (robust to a busy machine)", "characters / CPU s"),
+                  (memory, "Peak resident memory (coordinator + workers)", "MB")),
+            f"{report.machine}, {report.cpus} CPUs, Python {report.python}; 1-min load average during runs: {loads}",
+            out)
 
 
 def markdown_table(report: Report) -> str:
