@@ -13,13 +13,15 @@ from __future__ import annotations
 import argparse
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 from statistics import median
-from typing import Any
+from typing import Any, TypeVar
 
 from benchmarks.scale_bench import RESULTS, BuildRun, Report, RunResult
 
 ROOT = Path(__file__).resolve().parents[1]
+R = TypeVar("R", RunResult, BuildRun)
 
 
 def peak_memory_mb(run: RunResult) -> float:
@@ -33,12 +35,16 @@ def cpu_chars_per_s(run: RunResult) -> float:
     return run.chars / sum(s.cpu_seconds for s in run.stages.values())
 
 
-def _groups(report: Report) -> dict[tuple[int, int], list[RunResult]]:
+def _by_configuration(runs: Iterable[R]) -> dict[tuple[int, int], list[R]]:
     """(characters, workers) → its runs (one per repeat)."""
-    groups: dict[tuple[int, int], list[RunResult]] = defaultdict(list)
-    for run in report.runs:
+    groups: dict[tuple[int, int], list[R]] = defaultdict(list)
+    for run in runs:
         groups[(run.chars, run.workers)].append(run)
     return groups
+
+
+def _groups(report: Report) -> dict[tuple[int, int], list[RunResult]]:
+    return _by_configuration(report.runs)
 
 
 def medians(report: Report) -> dict[tuple[int, int], RunResult]:
@@ -81,36 +87,33 @@ def summary_table(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _build_groups(report: Report) -> dict[tuple[int, int], list[BuildRun]]:
-    groups: dict[tuple[int, int], list[BuildRun]] = defaultdict(list)
-    for run in report.builds:
-        groups[(run.chars, run.workers)].append(run)
-    return groups
+def _build_medians(report: Report) -> dict[tuple[int, int], tuple[int, float, float]]:
+    """(characters, workers) → repeats, median wall seconds and median peak MB (coordinator + workers) of its
+    ``kg build`` runs."""
+    return {key: (len(runs), median([r.kg_build.seconds for r in runs]),
+                  median([r.kg_build.peak_rss_mb + r.kg_build.peak_workers_rss_mb for r in runs]))
+            for key, runs in _by_configuration(report.builds).items()}
 
 
 def build_table(report: Report) -> str:
     """``kg build`` alone, one row per corpus size: median wall time, chars/s (and its change from the smallest size)
     and peak memory (coordinator + workers) per worker count, and the speed-up of the medians."""
-    groups = _build_groups(report)
-    counts = sorted({w for _c, w in groups})
-    sizes = sorted({c for c, _w in groups})
+    measured = _build_medians(report)
+    counts = sorted({w for _c, w in measured})
     head = "| characters | repeats | " + " | ".join(f"{w} process{'es' if w > 1 else ''}: s / chars/s (vs smallest) / "
                                                   "peak MB" for w in counts) + " | speed-up |"
     lines = [head, "|---:|---:|" + "---|" * len(counts) + "---:|"]
     base: dict[int, float] = {}
-    for chars in sizes:
-        cells, walls = [], {}
+    for chars in sorted({c for c, _w in measured}):
+        cells, walls, repeats = [], {}, 0
         for w in counts:
-            runs = groups.get((chars, w), [])
-            if not runs:
+            if (chars, w) not in measured:
                 cells.append("—")
                 continue
-            walls[w] = median([r.kg_build.seconds for r in runs])
-            rate = chars / walls[w]
+            n, walls[w], peak = measured[(chars, w)]
+            repeats, rate = max(repeats, n), chars / walls[w]
             base.setdefault(w, rate)
-            peak = median([r.kg_build.peak_rss_mb + r.kg_build.peak_workers_rss_mb for r in runs])
             cells.append(f"{walls[w]:,.1f} / {rate:,.0f} ({rate / base[w] - 1:+.1%}) / {peak:,.0f}")
-        repeats = max(len(groups.get((chars, w), [])) for w in counts)
         speed_up = f"{walls[1] / walls[2]:.2f}×" if 1 in walls and 2 in walls else "—"
         lines.append(f"| {chars:,} | {repeats} | " + " | ".join(cells) + f" | {speed_up} |")
     return "\n".join(lines) + "\n"
@@ -143,15 +146,12 @@ def plot_builds(report: Report, out: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (speed, memory) = plt.subplots(1, 2, figsize=(11, 4.2))
-    groups = _build_groups(report)
-    for workers in sorted({w for _c, w in groups}):
-        sizes = sorted(c for c, w in groups if w == workers)
-        walls = [median([r.kg_build.seconds for r in groups[(c, workers)]]) for c in sizes]
-        peaks = [median([r.kg_build.peak_rss_mb + r.kg_build.peak_workers_rss_mb for r in groups[(c, workers)]])
-                 for c in sizes]
+    measured = _build_medians(report)
+    for workers in sorted({w for _c, w in measured}):
+        sizes = sorted(c for c, w in measured if w == workers)
         label = f"{workers} process{'es' if workers > 1 else ''}"
-        speed.plot(sizes, [c / w for c, w in zip(sizes, walls, strict=True)], marker="o", label=label)
-        memory.plot(sizes, peaks, marker="o", label=label)
+        speed.plot(sizes, [c / measured[(c, workers)][1] for c in sizes], marker="o", label=label)
+        memory.plot(sizes, [measured[(c, workers)][2] for c in sizes], marker="o", label=label)
     codes = ", ".join(sorted({r.code for r in report.builds}))
     _finish(fig, ((speed, "kg build throughput (extraction → resolution → store)", "characters / s"),
                   (memory, "Peak resident memory (coordinator + workers)", "MB")),

@@ -331,10 +331,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="kg-scale-corpus-") as tmp:
             docs, chars = write_corpus(Path(tmp), size)
             print(f"corpus: {docs} documents, {chars:,} characters", file=sys.stderr)
+            decoded = corpus_chars(sorted(Path(tmp).iterdir())) if args.kg_build_only else 0
             for workers in [w for _ in range(max(1, args.repeat)) for w in args.workers]:
                 if args.kg_build_only:
                     built = StageResult.model_validate_json(_child(Path(tmp), size, workers, "streaming"))
-                    builds.append(BuildRun(size=size, chars=corpus_chars(sorted(Path(tmp).iterdir())), documents=docs,
+                    builds.append(BuildRun(size=size, chars=decoded, documents=docs,
                                            workers=workers, code=code_version(), kg_build=built,
                                            load_average=os.getloadavg()))
                     print(f"size={size:,} workers={workers}: kg build {built.seconds:.1f} s, "
