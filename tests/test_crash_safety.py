@@ -93,7 +93,8 @@ def big_jsonl(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_kg_load_killed_five_times_ends_like_a_clean_run(big_jsonl: Path, tmp_path: Path) -> None:
     args = ["load", str(big_jsonl), "--no-progress"]
-    clean_seconds = run_to_completion(args, tmp_path / "clean", tmp_path)
+    # kills are timed on the faster of two runs: a first, cold run can outlast every later one
+    clean_seconds = min(run_to_completion(args, tmp_path / run, tmp_path) for run in ("cold", "clean"))
     clean = facts(tmp_path / "clean")
     assert clean[0]["entities"] == len(clean[1]) > 900 and clean[0]["relations"] == len(clean[2]) > 2000
     interrupted = crash_and_recover(args, tmp_path / "crashed", tmp_path, clean_seconds, seed=11)
@@ -107,7 +108,8 @@ def test_kg_build_killed_five_times_ends_like_a_clean_run(tmp_path: Path) -> Non
     for name in ("deng-shaochang.txt", "huaying-uprising.txt", "deng-memorial-hall.html"):
         shutil.copy(ROOT / "examples" / name, corpus / name)
     args = ["build", str(corpus), "--workers", "1"]
-    clean_seconds = run_to_completion(args, tmp_path / "clean", tmp_path)
+    # kills are timed on the faster of two runs: a first, cold run can outlast every later one
+    clean_seconds = min(run_to_completion(args, tmp_path / run, tmp_path) for run in ("cold", "clean"))
     clean = facts(tmp_path / "clean")
     assert clean[0]["entities"] > 10 and clean[0]["relations"] > 5
     interrupted = crash_and_recover(args, tmp_path / "crashed", tmp_path, clean_seconds, seed=5)

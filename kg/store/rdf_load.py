@@ -20,6 +20,7 @@ from kg.ids import mention_id, record_relation_id
 from kg.models import EntityRecord, MentionRecord, Record, RelationRecord
 from kg.pinyin import name_pinyin
 from kg.rdf_export import Obj, TripleMaker, nt_line
+from kg.store import native_memory
 from kg.store.adjacency import Adjacency
 from kg.store.base import EdgeView, LoadStats, NodeView
 from kg.store.common import Link, entity_record, merge_entities, merge_relations, relation_record
@@ -43,6 +44,7 @@ def _write_batch(store: ox.Store, quads: list[ox.Quad], ntriples: bytes, lines: 
         store.bulk_load(input=ntriples, format=ox.RdfFormat.N_TRIPLES)
     elif lines:
         store.load(input=ntriples, format=ox.RdfFormat.N_TRIPLES)
+    native_memory.release_free_memory()
 
 
 class RdfLoading:

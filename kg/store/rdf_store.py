@@ -20,7 +20,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kg.models import Evidence
 from kg.settings import get_settings
-from kg.store import index_file
+from kg.store import index_file, native_memory
 from kg.store.adjacency import Adjacency
 from kg.store.base import (
     EdgeView,
@@ -79,6 +79,7 @@ class OxigraphStore(RdfLoading):
         else:
             self.path.mkdir(parents=True, exist_ok=True)
             self._stamp = None
+            native_memory.limit_arenas()  # before RocksDB starts its threads
             self._store = ox.Store(str(self.path))
             self._ensure_ontology()
         self._texts: dict[str, str | None] = {}
