@@ -178,7 +178,8 @@ def run_streaming(corpus: Path, workers: int) -> StageResult:
         store = OxigraphStore(Path(tmp) / "oxigraph")
         try:
             with stage("streaming", chars, out):
-                records = extract_paths(files) if workers <= 1 else extract_paths_parallel(files, workers=workers)
+                records = (extract_paths(files, free_models=True) if workers <= 1
+                           else extract_paths_parallel(files, workers=workers))
                 load_records(records, [store], progress=False)
         finally:
             store.close()

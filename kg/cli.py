@@ -54,7 +54,8 @@ def extract(
         err.print(f"[red]skipped[/red] {e}", markup=True, highlight=False)
         skipped.append({"path": getattr(e, "path", ""), "reason": getattr(e, "reason", str(e))})
 
-    records: Iterable[Record] = extract_paths(files, doc_date=_parse_date(doc_date), on_error=on_error)
+    records: Iterable[Record] = extract_paths(files, doc_date=_parse_date(doc_date), on_error=on_error,
+                                                  free_models=True)
     if review is not None:
         if review.exists():
             records = apply_review(records, review)
@@ -230,7 +231,7 @@ def build_graph(files: list[Path], *, doc_date: dt.date | None = None, workers: 
     else:
         from kg.extract import extract_paths
 
-        records = extract_paths(files, doc_date=doc_date, on_error=on_error, cache=cache)
+        records = extract_paths(files, doc_date=doc_date, on_error=on_error, cache=cache, free_models=True)
     stores = open_stores(cfg)
     try:
         stats = load_records(records, stores, review_csv=cfg.data_dir / "review.csv", progress=progress)

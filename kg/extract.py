@@ -143,10 +143,13 @@ def extract_paths(
     on_error: Callable[[DocumentError], None] | None = None,
     on_document: Callable[[RawDocument], None] | None = None,
     cache: ExtractionCache | None = None,
+    free_models: bool = False,
 ) -> Iterator[Record]:
     """``kg extract``: every readable document, resolved across the whole batch.
 
-    Unreadable files are reported through ``on_error`` and skipped; the batch goes on.
+    Unreadable files are reported through ``on_error`` and skipped; the batch goes on. ``free_models``: give the NER
+    models' memory back once the last document is extracted, before resolution writes its records (for a process
+    that extracts nothing more, as ``kg build`` and ``kg extract``).
     """
 
     def extracted() -> Iterator[ExtractedDocument]:
@@ -158,5 +161,9 @@ def extract_paths(
             if on_document:
                 on_document(item)
             yield extract_document(item, doc_date=doc_date, cache=cache)
+        if free_models:
+            from ner.pipeline import release_models
+
+            release_models()
 
     yield from resolve(extracted())

@@ -229,6 +229,17 @@ def _word_tag_table() -> dict[str, str]:
     return table
 
 
+def release_segmenter() -> None:
+    """Drop the dictionary tag table and jieba's dictionary (about 100 MB); the next segmentation loads them again
+    (jieba re-initialises lazily when ``initialized`` is false)."""
+    _word_tag_table.cache_clear()
+    import sys
+
+    jieba = sys.modules.get("jieba")
+    if jieba is not None:
+        jieba.dt.FREQ, jieba.dt.total, jieba.dt.initialized = {}, 0, False
+
+
 def _word_templates(text: str, n: int, context: bool = False, tags: bool = False) -> list[list[str]]:
     """Where each character sits in jieba's word (B/M/E/S), its neighbours' positions, and the word
     itself when it is two to four characters long: unknown names often come out as one word. With ``tags``,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -42,6 +43,16 @@ def build_pipeline(*, split_places: bool = True, crf_model: str | None = None, u
 @lru_cache(maxsize=4)
 def default_pipeline(split_places: bool = True) -> Language:
     return build_pipeline(split_places=split_places)
+
+
+def release_models() -> None:
+    """Free the loaded pipelines (their CRF models and tables) and the segmenter's dictionary, so a process that has
+    annotated its last document gives their memory back. Annotating again loads them again."""
+    from ner.features import release_segmenter
+
+    default_pipeline.cache_clear()
+    release_segmenter()
+    gc.collect()
 
 
 def chunks(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, int]]:

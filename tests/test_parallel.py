@@ -118,6 +118,17 @@ def test_two_processes_give_the_single_process_records(inputs: list[Path], singl
     check_cross_document_resolution(run[0])
 
 
+def test_freeing_the_models_after_the_last_document_changes_no_record(inputs: list[Path], single: Run) -> None:
+    import jieba
+
+    from ner.pipeline import default_pipeline
+
+    check_run(collect(lambda on_error: extract_paths(inputs, on_error=on_error, free_models=True)), single)
+    assert default_pipeline.cache_info().currsize == 0 and not jieba.dt.initialized and not jieba.dt.FREQ
+    check_run(collect(lambda on_error: extract_paths(inputs, on_error=on_error)), single)  # models load again
+    assert default_pipeline.cache_info().currsize == 1 and jieba.dt.initialized
+
+
 def test_local_dask_cluster_gives_the_single_process_records(inputs: list[Path], single: Run) -> None:
     run = collect(lambda on_error: extract_paths_dask(inputs, address=None, workers=2, on_error=on_error))
     check_run(run, single)
