@@ -3,7 +3,9 @@
 RocksDB (inside pyoxigraph) and its bulk loader allocate and free large buffers from several threads. glibc gives
 each contending thread its own malloc arena (up to eight per core) and keeps freed pages in them, so a process
 loading tens of millions of characters grows by hundreds of megabytes it no longer uses. Two calls bound that:
-:func:`limit_arenas` before the store's threads start, :func:`release_free_memory` after each written batch.
+:func:`limit_arenas` when a store is opened for writing (it must come before the process's other threads first
+allocate: set at the first load instead, it left the peak where it was), :func:`release_free_memory` after each
+written batch. The cap costs little where threads mostly wait for the GIL or the disk.
 Elsewhere (macOS, musl) both do nothing: those allocators return memory on their own terms.
 """
 
