@@ -2,6 +2,7 @@
 
     python -m benchmarks.plot_scale                       # benchmarks/results/scale.json → docs/img/scale.png
     python -m benchmarks.plot_scale --results R.json --out OUT.png
+    python -m benchmarks.plot_scale --results A.json B.json   # runs of several invocations drawn together
     python -m benchmarks.plot_scale --table               # also print the Markdown table of docs/scaling.md
 
 A results file of ``scale_bench --kg-build-only`` (``kg build`` runs alone) is drawn as throughput and peak memory
@@ -206,15 +207,26 @@ def markdown_table(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def merged(reports: list[Report]) -> Report:
+    """One report of the runs of several (each size measured by its own invocation, as often as it needs)."""
+    first = reports[0]
+    return first.model_copy(update={
+        "command": " ; ".join(r.command for r in reports),
+        "runs": [run for r in reports for run in r.runs],
+        "builds": [build for r in reports for build in r.builds],
+    })
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--results", type=Path, default=RESULTS / "scale.json")
+    ap.add_argument("--results", type=Path, nargs="+", default=[RESULTS / "scale.json"])
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "scale.png")
     ap.add_argument("--table", action="store_true", help="also print the results as a Markdown table")
     args = ap.parse_args()
-    if not args.results.exists():
-        raise SystemExit(f"{args.results} does not exist; run `python -m benchmarks.scale_bench` first")
-    report = Report.model_validate_json(args.results.read_text(encoding="utf-8"))
+    for path in args.results:
+        if not path.exists():
+            raise SystemExit(f"{path} does not exist; run `python -m benchmarks.scale_bench` first")
+    report = merged([Report.model_validate_json(path.read_text(encoding="utf-8")) for path in args.results])
     plot(report, args.out)
     print(f"wrote {args.out}")
     if args.table:
