@@ -87,8 +87,7 @@ class OxigraphStore(RdfLoading):
         self._adjacency: Adjacency | None = None
         self._index_lock = threading.Lock()  # concurrent first requests build each index once
         if next(iter(self.store.quads_for_pattern(None, K["recordId"], None, DEFAULT)), None) is None:
-            self._labels, self._adjacency = LabelIndex(), Adjacency()  # empty store: nothing to read
-            self._stamp = None
+            self._written, self._stamp = set(), None  # empty store: every node a load writes is new until written
         self.walk = GraphWalk(self._links, self._node_by_id, self._edge_by_id)
 
     def _ensure_ontology(self) -> None:
@@ -100,7 +99,7 @@ class OxigraphStore(RdfLoading):
         self.store.clear()
         self._texts.clear()
         self._fresh.clear()
-        self._labels, self._adjacency = LabelIndex(), Adjacency()
+        self._labels, self._adjacency, self._written = None, None, set()
         self._ensure_ontology()
 
     def close(self) -> None:
