@@ -162,8 +162,10 @@ def extract_paths(
                 on_document(item)
             yield extract_document(item, doc_date=doc_date, cache=cache)
         if free_models:
+            from kg.store.native_memory import release_free_memory
             from ner.pipeline import release_models
 
             release_models()
+            release_free_memory()  # the models' pages, before resolution and the load take their own
 
     yield from resolve(extracted())

@@ -19,7 +19,9 @@ from kg.store.base import GraphStore, LoadStats
 BATCH_RECORDS = 5000
 """Records per batch, a relation counting once plus once per piece of evidence (a relation said in thousands of
 documents carries thousands of sentences)."""
-BATCH_TEXT_CHARS = 4_000_000
+BATCH_TEXT_CHARS = 1_000_000
+"""Document text per batch: a batch's texts are held several times over while they are written (as strings, as
+N-Triples or Cypher parameters, as bytes), so this bounds a transient of tens of megabytes during a long extraction."""
 
 
 class RecordsError(ValueError):

@@ -438,3 +438,35 @@ def test_a_failed_background_write_is_raised_by_the_load(tmp_path: Path, monkeyp
     loading.load_records(mini_records(), [store], texts=mini_texts(), progress=False)  # a re-run completes the graph
     assert store.counts()["mentions"] == sum(isinstance(r, MentionRecord) for r in mini_records())
     store.close()
+
+
+def test_large_document_texts_go_through_the_bulk_loader_and_are_replaced_on_reload(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.store import rdf_load
+
+    bulk_calls: list[int] = []
+    real_write = rdf_load._write_batch
+
+    def counting(store: object, quads: list[object], ntriples: bytes, lines: int) -> None:
+        if lines < rdf_load.BULK_MIN_QUADS and len(ntriples) >= rdf_load.BULK_MIN_BYTES:
+            bulk_calls.append(len(ntriples))
+        real_write(store, quads, ntriples, lines)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rdf_load, "_write_batch", counting)
+    texts = mini_texts()
+    doc = min(texts)
+    # escapes N-Triples needs (quotes, backslashes, line ends, tabs), a character outside the BMP, and bulk
+    tricky = texts[doc] + '\n"引号"\\反斜杠\t\r\n𠀀' + "广安县志。" * (rdf_load.BULK_MIN_BYTES // 10)
+    s = OxigraphStore(tmp_path / "oxigraph")
+    s.load(mini_records(), documents_text={**texts, doc: tricky})
+    assert bulk_calls, "a megabyte of text was written in a transaction"
+    assert s.document_text(doc) == tricky
+    before = quad_count(s)
+    s.load(mini_records(), documents_text={**texts, doc: tricky})
+    assert quad_count(s) == before
+    s.load([], documents_text={doc: texts[doc]})  # a changed text replaces the stored one
+    s._texts.clear()
+    assert s.document_text(doc) == texts[doc]
+    stored = list(s.store.quads_for_pattern(rdf_load.named_node(rdf_load.iri_for(doc)), rdf_load.K["text"], None, None))
+    assert len(stored) == 1
+    s.close()

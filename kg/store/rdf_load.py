@@ -30,6 +30,9 @@ from ontology.namespace import KG, iri_for
 
 BATCH = 20000
 BULK_MIN_QUADS = 20000
+BULK_MIN_BYTES = 1 << 20
+"""N-Triples this large go through the bulk loader even when they are few lines: a batch of document texts (4 million
+characters) written in a transaction would sit in RocksDB's memtables, growing the process with the corpus."""
 
 
 def _write_batch(store: ox.Store, quads: list[ox.Quad], ntriples: bytes, lines: int) -> None:
@@ -40,7 +43,7 @@ def _write_batch(store: ox.Store, quads: list[ox.Quad], ntriples: bytes, lines: 
         store.bulk_extend(quads)
     elif quads:
         store.extend(quads)
-    if lines >= BULK_MIN_QUADS:
+    if lines >= BULK_MIN_QUADS or len(ntriples) >= BULK_MIN_BYTES:
         store.bulk_load(input=ntriples, format=ox.RdfFormat.N_TRIPLES)
     elif lines:
         store.load(input=ntriples, format=ox.RdfFormat.N_TRIPLES)
@@ -117,7 +120,7 @@ class RdfLoading:
             self._remove(iri_for(doc_id), K["text"])
             self._texts.pop(doc_id, None)
         maker = TripleMaker(documents_text=texts)
-        self._submit([to_quad(t) for t in maker.prelude()], [])
+        self._submit([], [nt_line(t) for t in maker.prelude()])
         batch: list[Record] = []
         for record in records:
             batch.append(record)
