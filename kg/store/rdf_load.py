@@ -31,7 +31,7 @@ from ontology.namespace import KG, iri_for
 BATCH = 20000
 BULK_MIN_QUADS = 20000
 BULK_MIN_BYTES = 1 << 20
-"""N-Triples this large go through the bulk loader even when they are few lines: a batch of document texts (4 million
+"""N-Triples this large go through the bulk loader even when they are few lines: a batch of document texts (a million
 characters) written in a transaction would sit in RocksDB's memtables, growing the process with the corpus."""
 
 
