@@ -37,8 +37,8 @@ characters) written in a transaction would sit in RocksDB's memtables, growing t
 
 def _write_batch(store: ox.Store, quads: list[ox.Quad], ntriples: bytes, lines: int) -> None:
     """One batch's writes (run on the writer thread; pyoxigraph releases the GIL while it loads): quads of
-    subjects already stored, then N-Triples text of new ones, parsed by Oxigraph itself (much cheaper than Quad
-    objects); large ones through the bulk loader."""
+    subjects already stored, then N-Triples text of new triples (new subjects, document texts), parsed by Oxigraph
+    itself (much cheaper than Quad objects); many lines or many bytes through the bulk loader."""
     if len(quads) >= BULK_MIN_QUADS:
         store.bulk_extend(quads)
     elif quads:
