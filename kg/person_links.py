@@ -2,16 +2,18 @@
 
 Each person :class:`~kg.resolve_store.Member` gets its own strong features (a kin name, an office org, a birthplace)
 and a reference to its document's :class:`~kg.resolve_store.DocPeople` (the specific person names and the place names
-named there). The document-level sets are shared by all the document's people, so memory grows with the number of
-names, not with people × people — a million-character county gazetteer names thousands of people in one document.
+named there that another document names too). The document-level sets are shared by all the document's people, so
+memory grows with the number of names, not with people × people — a million-character county gazetteer names
+thousands of people in one document — and they are dropped once resolution is over (:func:`forget_contexts`).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import sys
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 
-from kg.resolve_store import DocPeople, Member, SlimDoc
+from kg.resolve_store import NO_FEATURES, DocPeople, Member, SlimDoc
 
 _KIN = ("PARENT_OF", "SPOUSE_OF", "SIBLING_OF", "KIN_OF")
 
@@ -27,14 +29,22 @@ def names_of(c: Member) -> set[str]:
 
 def person_contexts(docs: Mapping[str, SlimDoc]) -> None:
     """Set ``own`` and ``people`` of every person; offices and birthplaces must already have their ``eid``."""
+    person_docs: Counter[str] = Counter()
+    place_docs: Counter[str] = Counter()
+    for d in docs.values():
+        person_docs.update({m.name for m in d.members if m.type == "PERSON" and specific(m.name)})
+        place_docs.update(_place_names(d))
     for doc_id in sorted(docs):
         d = docs[doc_id]
         people: dict[str, list[Member]] = defaultdict(list)
         for m in d.members:
             if m.type == "PERSON" and specific(m.name):
                 people[m.name].append(m)
-        shared = DocPeople({name: tuple(same) for name, same in people.items()},
-                           frozenset(m.name for m in d.members if m.type == "PLACE" and len(m.name) >= 2))
+        named = {name: same for name, same in people.items() if person_docs[name] > 1}
+        aliased = {name: tuple(frozenset(names_of(o)) for o in same)
+                   for name, same in named.items() if all(o.aliases for o in same)}
+        shared = DocPeople(frozenset(named), aliased,
+                           frozenset(p for p in _place_names(d) if place_docs[p] > 1))
         for same_name in people.values():
             for m in same_name:
                 m.people = shared
@@ -49,7 +59,19 @@ def person_contexts(docs: Mapping[str, SlimDoc]) -> None:
             elif kind == "BORN_IN" and t.eid:
                 own[s].add("born:" + t.eid)
         for m, features in own.items():
-            m.own = frozenset(features)
+            m.own = frozenset(sys.intern(f) for f in features)
+
+
+def forget_contexts(docs: Mapping[str, SlimDoc]) -> None:
+    """Drop what :func:`person_contexts` set, once resolution no longer reads it (a tenth of the resolver's memory)."""
+    for d in docs.values():
+        for m in d.members:
+            if m.type == "PERSON":
+                m.own, m.people = NO_FEATURES, None
+
+
+def _place_names(d: SlimDoc) -> set[str]:
+    return {m.name for m in d.members if m.type == "PLACE" and len(m.name) >= 2}
 
 
 def _kin_names(c: Member) -> set[str]:
@@ -57,9 +79,13 @@ def _kin_names(c: Member) -> set[str]:
 
 
 def _named_with(doc: DocPeople, c: Member, name: str) -> bool:
-    """Does ``c``'s document name someone else called ``name`` (not ``c`` itself nor a possible alias of ``c``)?"""
+    """Does ``c``'s document, which names someone ``name``, name someone else so (not ``c`` itself nor a possible
+    alias of ``c``)? Everyone so named has ``name`` as head name, so none is ``c`` when ``c`` is not so called."""
     own = names_of(c)
-    return any(o is not c and not (names_of(o) & own) for o in doc.people.get(name, ()))
+    if name in own:
+        return False
+    others = doc.aliased.get(name)
+    return others is None or any(not (names & own) for names in others)
 
 
 def same_person(a: Member, b: Member) -> bool:
@@ -70,14 +96,8 @@ def same_person(a: Member, b: Member) -> bool:
     da, db = a.people, b.people
     if da is None or db is None:
         return False
-    for name in da.people.keys() & db.people.keys():
+    for name in da.names & db.names:
         if _named_with(da, a, name) and _named_with(db, b, name):
             return True
     # places named in the same document: weak, so two of them must agree
-    common = 0
-    for place in da.places if len(da.places) <= len(db.places) else db.places:
-        if place in da.places and place in db.places:
-            common += 1
-            if common >= 2:
-                return True
-    return False
+    return len(da.places & db.places) >= 2

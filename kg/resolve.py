@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kg.ids import entity_id, relation_id, relation_key
 from kg.models import EntityRecord, Evidence, MentionRecord, RelationRecord
-from kg.person_links import names_of, person_contexts, same_person
+from kg.person_links import forget_contexts, names_of, person_contexts, same_person
 from kg.relations.types import DocGraph
 from kg.resolve_store import NO_FEATURES, DocumentSpool, Member, RelationMerger, Shared, SlimDoc, slim
 
@@ -76,11 +76,13 @@ class Resolver:
         self._spool = DocumentSpool()
         self._shared = Shared()
         self._notes: dict[str, str] = {}
+        self._spent = False
         if state is not None:
             self.merge(state)
 
     def add(self, graph: DocGraph, surfaces: dict[str, str] | None = None) -> None:
         """Add one document; ``surfaces`` (``"start:end"`` → original text) become the mentions' ``text``."""
+        self._check_unspent()
         if graph.doc_id in self._docs:
             return
         self._spool.put(graph, surfaces or {})
@@ -99,6 +101,11 @@ class Resolver:
     def close(self) -> None:
         self._spool.close()
 
+    def _check_unspent(self) -> None:
+        if self._spent:
+            raise RuntimeError("this Resolver has given its records and kept only their ids; "
+                               "resolve more documents with a new Resolver")
+
     # --- resolution -----------------------------------------------------------------------------
     def _members(self) -> Iterator[Member]:
         """Every member once, in doc order (a shared member where its first document is)."""
@@ -113,6 +120,7 @@ class Resolver:
 
     def resolve(self) -> dict[str, list[Member]]:
         """Set every member's ``eid``; returns the members of each entity id."""
+        self._check_unspent()
         self._notes = {}
         groups: dict[str, list[Member]] = defaultdict(list)
         by_name: dict[tuple[str, str], Member] = {}
@@ -154,6 +162,8 @@ class Resolver:
                 by_name[n].append(c)
         for members in by_name.values():
             _link_namesakes(members)
+        del by_name
+        forget_contexts(self._docs)
         components: dict[Member, list[Member]] = defaultdict(list)
         for c in people:
             components[c.root()].append(c)
@@ -192,7 +202,9 @@ class Resolver:
 
     # --- records --------------------------------------------------------------------------------
     def records(self) -> Iterator[EntityRecord | MentionRecord | RelationRecord]:
-        """Entities (by id), then mentions (by doc, offset), then relations (by id); deterministic."""
+        """Entities (by id), then mentions (by doc, offset), then relations (by id); deterministic. Once the entities
+        are out the resolver keeps only each candidate's type and entity id: it gives its records once."""
+        self._check_unspent()
         with _long_lived_frozen():
             yield from self._records()
 
@@ -205,23 +217,35 @@ class Resolver:
                 entity.properties["disambiguation"] = self._notes[eid]
             yield entity
         del groups
+        resolved = self._spend()
         relations = RelationMerger()
         try:
-            for doc_id in sorted(self._docs):
+            for doc_id in sorted(resolved):
                 mentions, rels = self._spool.get(doc_id)
-                members = self._docs[doc_id].members
+                types, eids = resolved.pop(doc_id)
                 for i, start, end, text, value in mentions:
-                    yield MentionRecord(doc=doc_id, start=start, end=end, text=text, type=members[i].type,
-                                        entity=members[i].eid, value=value)
-                _relations(doc_id, rels, members, relations)
+                    yield MentionRecord(doc=doc_id, start=start, end=end, text=text, type=types[i], entity=eids[i],
+                                        value=value)
+                _relations(doc_id, rels, eids, relations)
             yield from relations.merged()
         finally:
             relations.close()
 
+    def _spend(self) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+        """Each document's candidate types and entity ids, all the mentions and relations need; the members go
+        (a candidate then costs two references instead of a member object, its links and its share of the names)."""
+        self._spent = True
+        docs, self._docs, self._shared = self._docs, {}, Shared()
+        resolved: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        for doc_id in sorted(docs):
+            members = docs.pop(doc_id).members
+            resolved[doc_id] = tuple(m.type for m in members), tuple(m.eid for m in members)
+        return resolved
 
-def _relations(doc_id: str, rels: list[list[Any]], members: list[Member], out: RelationMerger) -> None:
+
+def _relations(doc_id: str, rels: list[list[Any]], eids: tuple[str, ...], out: RelationMerger) -> None:
     for kind, s, t, properties, start, end, sentence, confidence, component in rels:
-        src, tgt = members[s].eid, members[t].eid
+        src, tgt = eids[s], eids[t]
         if src == tgt:
             continue
         if kind in _SYMMETRIC:

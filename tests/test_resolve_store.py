@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from kg.extract import ExtractedDocument, resolve
 from kg.models import DocumentRecord, EntityRecord, Evidence, RelationRecord
 from kg.relations.types import Candidate, DocGraph, LocalEvidence, LocalMention, LocalRelation
@@ -136,3 +138,18 @@ def test_a_shared_member_counts_every_document_it_stands_for() -> None:
     finally:
         resolver.close()
     assert org.properties["documents"] == 3
+
+
+def test_a_resolver_gives_its_records_once_and_then_takes_no_documents() -> None:
+    resolver = Resolver()
+    for doc_id in ("doc:a", "doc:b"):
+        resolver.add(_graph(doc_id))
+    try:
+        first = list(resolver.records())
+        assert first
+        with pytest.raises(RuntimeError, match="new Resolver"):
+            list(resolver.records())
+        with pytest.raises(RuntimeError, match="new Resolver"):
+            resolver.add(_graph("doc:c"))
+    finally:
+        resolver.close()
