@@ -237,7 +237,7 @@ class Resolver:
         self._spent = True
         docs, self._docs, self._shared = self._docs, {}, Shared()
         resolved: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-        for doc_id in sorted(docs):
+        for doc_id in list(docs):
             members = docs.pop(doc_id).members
             resolved[doc_id] = tuple(m.type for m in members), tuple(m.eid for m in members)
         return resolved

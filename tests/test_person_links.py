@@ -71,4 +71,3 @@ def test_a_document_context_keeps_only_names_another_document_has() -> None:
     assert context.names == frozenset(heads_a & heads_b)
     forget_contexts(docs)
     assert all(m.people is None and not m.own for d in docs.values() for m in d.members)
-
