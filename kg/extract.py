@@ -7,12 +7,14 @@ parallel); only the compact per-document graphs go on to cross-document resoluti
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import os
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +27,8 @@ from kg.relations import extract_relations
 from kg.relations.types import AnnotatedDoc, DocGraph, Span
 
 _WS = re.compile(r"\s+")
+
+T = TypeVar("T")
 
 CODE_VERSION = "0.1.0"
 """Bump when extraction code changes its output; the processed-document cache keys on it."""
@@ -136,6 +140,24 @@ def resolve(extracted: Iterable[ExtractedDocument]) -> Generator[Record, None, N
         resolver.close()
 
 
+def settled(items: Iterable[T]) -> Iterator[T]:
+    """``items``, with everything alive once one is consumed put out of the cyclic collector's sight (``gc.freeze``)
+    while the next is made, and handed back at the end.
+
+    Between documents the process holds long-lived state and little garbage: the loaded models and what the resolver
+    keeps of each document so far. Each full collection would otherwise rescan all of it, more of it with every
+    document (measured in one process at ten million characters: 101 full collections, 14 of 243 s). Objects frozen
+    are still freed when their last reference goes; only reference cycles that became garbage wait for the end
+    (a few dozen objects in a million characters).
+    """
+    try:
+        for item in items:
+            yield item
+            gc.freeze()
+    finally:
+        gc.unfreeze()
+
+
 def extract_paths(
     paths: Iterable[Path],
     *,
@@ -152,7 +174,7 @@ def extract_paths(
     that extracts nothing more, as ``kg build`` and ``kg extract``).
     """
 
-    def extracted() -> Iterator[ExtractedDocument]:
+    def documents() -> Iterator[ExtractedDocument]:
         for item in iter_documents(paths):
             if isinstance(item, DocumentError):
                 if on_error:
@@ -161,6 +183,9 @@ def extract_paths(
             if on_document:
                 on_document(item)
             yield extract_document(item, doc_date=doc_date, cache=cache)
+
+    def extracted() -> Iterator[ExtractedDocument]:
+        yield from settled(documents())  # handed back to the collector before the models are released
         if free_models:
             from kg.store.native_memory import release_free_memory
             from ner.pipeline import release_models

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.documents import DocumentError, load_document
-from kg.extract import ExtractedDocument, ExtractionCache, extract_document, resolve
+from kg.extract import ExtractedDocument, ExtractionCache, extract_document, resolve, settled
 from kg.models import Record
 
 
@@ -54,8 +54,13 @@ copyreg.pickle(DocumentError, _reduce_error)
 
 
 def extract_file(path: str, doc_date: str | None = None, cache_dir: str | None = None,
-                 version: str | None = None) -> Outcome:
-    """Load and extract one file; a bad file comes back as its DocumentError (never raises)."""
+                 version: str | None = None, settle: bool = False) -> Outcome:
+    """Load and extract one file; a bad file comes back as its DocumentError (never raises).
+
+    ``settle``: in a process that only extracts, first put what it holds (its models) out of the cyclic collector's
+    sight, as :func:`kg.extract.settled` does; not in a Dask worker, whose process is not ours."""
+    if settle:
+        gc.freeze()
     try:
         raw = load_document(Path(path))
     except DocumentError as e:
@@ -95,13 +100,9 @@ def _ordered(submit: Callable[[str], Any], result: Callable[[Any], Outcome], pat
 
 
 def _records(outcomes: Iterable[Outcome], on_error: Callable[[DocumentError], None] | None) -> Iterator[Record]:
-    """The coordinator's part: resolution of the documents the workers send, in input order.
-
-    The state the resolver keeps of the documents received so far is put out of the cyclic collector's sight
-    (``gc.freeze``) before each next one: every full collection would otherwise rescan all of it, which made half
-    of this process's work while the workers extract (0.9 of 1.7 CPU s at a million characters). No document is
-    extracted in this process, so little else is frozen with it; everything is handed back at the end.
-    """
+    """The coordinator's part: resolution of the documents the workers send, in input order, with the resolver's
+    state kept out of the cyclic collector's sight between them (:func:`kg.extract.settled`: every full collection
+    would otherwise rescan all of it, which made half of this process's work while the workers extract)."""
 
     def good() -> Iterator[ExtractedDocument]:
         for item in outcomes:
@@ -109,13 +110,9 @@ def _records(outcomes: Iterable[Outcome], on_error: Callable[[DocumentError], No
                 if on_error:
                     on_error(item)
             else:
-                gc.freeze()
                 yield item.document()
 
-    try:
-        yield from resolve(good())
-    finally:
-        gc.unfreeze()
+    yield from resolve(settled(good()))
 
 
 def extract_paths_parallel(
@@ -144,7 +141,7 @@ def extract_outcomes_parallel(
     cdir, version = (str(cache.folder), cache.version) if cache else (None, None)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         def submit(p: str) -> Future[Outcome]:
-            return pool.submit(extract_file, p, date, cdir, version)
+            return pool.submit(extract_file, p, date, cdir, version, True)
 
         yield from _ordered(submit, lambda f: f.result(), paths, workers * 4)
 

@@ -129,6 +129,30 @@ def test_freeing_the_models_after_the_last_document_changes_no_record(inputs: li
     assert default_pipeline.cache_info().currsize == 1 and jieba.dt.initialized
 
 
+def test_what_is_alive_between_documents_is_frozen_and_handed_back_at_the_end() -> None:
+    """:func:`kg.extract.settled` freezes after each item is consumed, while the next one is made; exhausted or
+    closed early, it leaves nothing frozen (the collector sees everything again)."""
+    import gc
+
+    from kg.extract import settled
+
+    seen: list[int] = []
+
+    def items() -> Iterator[int]:
+        for i in range(3):
+            seen.append(gc.get_freeze_count())  # what was frozen when this item was made
+            yield i
+
+    gc.unfreeze()
+    assert list(settled(items())) == [0, 1, 2]
+    assert seen[0] == 0 and all(n > 0 for n in seen[1:]) and gc.get_freeze_count() == 0
+    early = settled(items())
+    next(early), next(early)
+    assert gc.get_freeze_count() > 0
+    early.close()
+    assert gc.get_freeze_count() == 0
+
+
 def test_local_dask_cluster_gives_the_single_process_records(inputs: list[Path], single: Run) -> None:
     run = collect(lambda on_error: extract_paths_dask(inputs, address=None, workers=2, on_error=on_error))
     check_run(run, single)
