@@ -88,35 +88,50 @@ def summary_table(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _build_medians(report: Report) -> dict[tuple[int, int], tuple[int, float, float]]:
-    """(characters, workers) → repeats, median wall seconds and median peak MB (coordinator + workers) of its
-    ``kg build`` runs."""
-    return {key: (len(runs), median([r.kg_build.seconds for r in runs]),
-                  median([r.kg_build.peak_rss_mb + r.kg_build.peak_workers_rss_mb for r in runs]))
-            for key, runs in _by_configuration(report.builds).items()}
+def _build_medians(report: Report) -> dict[tuple[int, int], tuple[int, float, float, float | None]]:
+    """(characters, workers) → repeats, median wall seconds, median peak MB (coordinator + workers) and median seconds
+    after the last document (``None`` for results recorded before that was measured) of its ``kg build`` runs."""
+    out: dict[tuple[int, int], tuple[int, float, float, float | None]] = {}
+    for key, runs in _by_configuration(report.builds).items():
+        tails = [r.kg_build.after_last_document_s for r in runs if r.kg_build.after_last_document_s is not None]
+        out[key] = (len(runs), median([r.kg_build.seconds for r in runs]),
+                    median([r.kg_build.peak_rss_mb + r.kg_build.peak_workers_rss_mb for r in runs]),
+                    median(tails) if tails else None)
+    return out
 
 
 def build_table(report: Report) -> str:
     """``kg build`` alone, one row per corpus size: median wall time, chars/s (and its change from the smallest size)
-    and peak memory (coordinator + workers) per worker count, and the speed-up of the medians."""
+    and peak memory (coordinator + workers) per worker count, and the speed-up of the medians. With the time after
+    the last document (resolution and the rest of the load, run once by one process): that time per worker count,
+    and the speed-up two processes could reach if everything before it split perfectly in two (Amdahl's bound)."""
     measured = _build_medians(report)
     counts = sorted({w for _c, w in measured})
     head = "| characters | repeats | " + " | ".join(f"{w} process{'es' if w > 1 else ''}: s / chars/s (vs smallest) / "
                                                   "peak MB" for w in counts) + " | speed-up |"
-    lines = [head, "|---:|---:|" + "---|" * len(counts) + "---:|"]
+    tails = any(m[3] is not None for m in measured.values())
+    if tails:
+        head += " after the last document, s | bound |"
+    lines = [head, "|---:|---:|" + "---|" * len(counts) + "---:|" + ("---|---:|" if tails else "")]
     base: dict[int, float] = {}
     for chars in sorted({c for c, _w in measured}):
-        cells, walls, repeats = [], {}, 0
+        cells, walls, after, repeats = [], {}, {}, 0
         for w in counts:
             if (chars, w) not in measured:
                 cells.append("—")
                 continue
-            n, walls[w], peak = measured[(chars, w)]
+            n, walls[w], peak, after[w] = measured[(chars, w)]
             repeats, rate = max(repeats, n), chars / walls[w]
             base.setdefault(w, rate)
             cells.append(f"{walls[w]:,.1f} / {rate:,.0f} ({rate / base[w] - 1:+.1%}) / {peak:,.0f}")
         speed_up = f"{walls[1] / walls[2]:.2f}×" if 1 in walls and 2 in walls else "—"
-        lines.append(f"| {chars:,} | {repeats} | " + " | ".join(cells) + f" | {speed_up} |")
+        row = f"| {chars:,} | {repeats} | " + " | ".join(cells) + f" | {speed_up} |"
+        if tails:
+            row += " " + " / ".join("—" if after.get(w) is None else f"{after[w]:,.1f}" for w in counts) + " |"
+            serial = after.get(1)
+            row += f" {walls[1] / (serial + (walls[1] - serial) / 2):.2f}× |" if serial is not None and 1 in walls \
+                else " — |"
+        lines.append(row)
     return "\n".join(lines) + "\n"
 
 
