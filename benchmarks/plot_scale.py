@@ -104,14 +104,14 @@ def build_table(report: Report) -> str:
     """``kg build`` alone, one row per corpus size: median wall time, chars/s (and its change from the smallest size)
     and peak memory (coordinator + workers) per worker count, and the speed-up of the medians. With the time after
     the last document (resolution and the rest of the load, run once by one process): that time per worker count,
-    and the speed-up two processes could reach if everything before it split perfectly in two (Amdahl's bound)."""
+    and the speed-up of what comes before it (extraction, with the coordinator's share)."""
     measured = _build_medians(report)
     counts = sorted({w for _c, w in measured})
     head = "| characters | repeats | " + " | ".join(f"{w} process{'es' if w > 1 else ''}: s / chars/s (vs smallest) / "
                                                   "peak MB" for w in counts) + " | speed-up |"
     tails = any(m[3] is not None for m in measured.values())
     if tails:
-        head += " after the last document, s | bound |"
+        head += " after the last document, s | speed-up before it |"
     lines = [head, "|---:|---:|" + "---|" * len(counts) + "---:|" + ("---|---:|" if tails else "")]
     base: dict[int, float] = {}
     for chars in sorted({c for c, _w in measured}):
@@ -128,9 +128,8 @@ def build_table(report: Report) -> str:
         row = f"| {chars:,} | {repeats} | " + " | ".join(cells) + f" | {speed_up} |"
         if tails:
             row += " " + " / ".join("—" if after.get(w) is None else f"{after[w]:,.1f}" for w in counts) + " |"
-            serial = after.get(1)
-            row += f" {walls[1] / (serial + (walls[1] - serial) / 2):.2f}× |" if serial is not None and 1 in walls \
-                else " — |"
+            one, two = after.get(1), after.get(2)
+            row += f" {(walls[1] - one) / (walls[2] - two):.2f}× |" if one is not None and two is not None else " — |"
         lines.append(row)
     return "\n".join(lines) + "\n"
 
