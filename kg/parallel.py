@@ -141,7 +141,7 @@ def extract_outcomes_parallel(
     cdir, version = (str(cache.folder), cache.version) if cache else (None, None)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         def submit(p: str) -> Future[Outcome]:
-            return pool.submit(extract_file, p, date, cdir, version, True)
+            return pool.submit(extract_file, p, date, cdir, version, settle=True)
 
         yield from _ordered(submit, lambda f: f.result(), paths, workers * 4)
 
