@@ -13,6 +13,7 @@ from pathlib import Path
 from api.deps import AppState
 from api.errors import ApiError
 from api.schemas import ReviewRequest, ReviewResult
+from kg.ids import is_record_id
 from kg.models import RELATION_TYPES
 from kg.review import COLUMNS, ReviewRow, read_review
 from kg.store.base import EdgeView, GraphStore
@@ -49,6 +50,9 @@ def _validate(decision: ReviewRequest) -> None:
     if decision.corrected_type and decision.corrected_type not in RELATION_TYPES:
         raise ApiError(422, f"corrected_type {decision.corrected_type!r} is not a relation type; use one of "
                             + ", ".join(RELATION_TYPES), detail={"allowed": list(RELATION_TYPES)})
+    for name, value in (("corrected_source", decision.corrected_source), ("corrected_target", decision.corrected_target)):
+        if value and not is_record_id(value):
+            raise ApiError(422, f"{name} {value!r} is not an entity id (e.g. per:50ca077f7c23)")
     corrections = (decision.corrected_type, decision.corrected_source, decision.corrected_target)
     if decision.decision == "correct" and not any(corrections):
         raise ApiError(422, "decision 'correct' needs corrected_type, corrected_source or corrected_target")

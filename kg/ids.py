@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any, Protocol
+
+_UCSCHAR = "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef" + "".join(
+    f"{chr(plane << 16)}-{chr(plane << 16 | 0xFFFD)}" for plane in range(1, 14)) + "\U000e1000-\U000efffd"
+RECORD_ID = rf"[A-Za-z][A-Za-z0-9_.\-]*:(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/{_UCSCHAR}]|%[0-9A-Fa-f]{{2}})+"
+"""What every id in a record is: ``prefix:local``, the local part made only of the characters an IRI path may hold
+(RFC 3987, ``%`` only before two hex digits), so the id's IRI (``…/id/prefix/local``) is always valid. The ids the
+pipeline makes are hashes (``per:50ca077f7c23``); records written by hand may use readable ones (``doc:deng-bio``)."""
+_RECORD_ID = re.compile(RECORD_ID)
+
+
+def is_record_id(text: str) -> bool:
+    return _RECORD_ID.fullmatch(text) is not None
 
 
 def _digest(*parts: str, length: int = 12) -> str:

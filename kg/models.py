@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from kg.ids import RECORD_ID
+
 EntityType = Literal["PERSON", "PLACE", "ORG", "EVENT", "DATE", "WORK", "TITLE"]
 ENTITY_TYPES: tuple[str, ...] = ("PERSON", "PLACE", "ORG", "EVENT", "DATE", "WORK", "TITLE")
 
@@ -36,6 +38,9 @@ RelationType = Literal[
 ]
 RELATION_TYPES: tuple[str, ...] = RelationType.__args__  # type: ignore[attr-defined]
 
+RecordId = Annotated[str, Field(pattern=f"^(?:{RECORD_ID})$")]
+"""An id (``per:50ca077f7c23``) or a reference to one: :data:`kg.ids.RECORD_ID`, checked where records come in."""
+
 Precision = Literal["year", "month", "day", "interval", "decade", "century"]
 
 
@@ -45,7 +50,7 @@ class _Record(BaseModel):
 
 class DocumentRecord(_Record):
     record: Literal["document"] = "document"
-    id: str
+    id: RecordId
     path: str
     date: str | None = None
     """The document's own date (ISO), found in the text or given with ``--doc-date``."""
@@ -56,14 +61,14 @@ class DocumentRecord(_Record):
 
 class MentionRecord(_Record):
     record: Literal["mention"] = "mention"
-    doc: str
+    doc: RecordId
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     """``start``/``end`` are offsets in the raw decoded text of ``doc``; ``end`` is exclusive."""
     text: str
     """The surface with whitespace removed (original characters, not converted)."""
     type: EntityType
-    entity: str
+    entity: RecordId
     value: str | None = None
     """Normalised value: ISO 8601 for DATE, simplified form for names."""
     precision: Precision | None = None
@@ -73,7 +78,7 @@ class MentionRecord(_Record):
 
 class EntityRecord(_Record):
     record: Literal["entity"] = "entity"
-    id: str
+    id: RecordId
     type: EntityType
     name: str
     aliases: list[str] = Field(default_factory=list)
@@ -81,7 +86,7 @@ class EntityRecord(_Record):
 
 
 class Evidence(_Record):
-    doc: str
+    doc: RecordId
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     sentence: str | None = None
@@ -90,8 +95,8 @@ class Evidence(_Record):
 class RelationRecord(_Record):
     record: Literal["relation"] = "relation"
     type: RelationType
-    source: str
-    target: str
+    source: RecordId
+    target: RecordId
     properties: dict[str, Any] = Field(default_factory=dict)
     evidence: list[Evidence] = Field(default_factory=list)
     confidence: float | None = None
@@ -115,7 +120,20 @@ def parse_record(data: dict[str, Any]) -> Record:
         model = RelationRecord
     else:
         raise ValueError(f"unknown record kind {kind!r}; expected document, mention, entity or relation")
-    return model.model_validate(data)
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        raise ValueError(_first_problem(e)) from None
+
+
+def _first_problem(e: ValidationError) -> str:
+    """The first thing wrong with a record, in one line that names the field."""
+    error = e.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "record"
+    if error["type"] == "string_pattern_mismatch":  # only ids have a pattern
+        return (f"{where} {error['input']!r} is not an id: prefix:local, the local part made of characters an IRI "
+                "path may hold (no spaces, no <>\"{}|\\^`#?) (e.g. per:50ca077f7c23)")
+    return f"{where}: {error['msg']}"
 
 
 _RECORD_JSON: TypeAdapter[Record] = TypeAdapter(Annotated[Record, Field(discriminator="record")])

@@ -76,6 +76,8 @@ class Resolver:
         self._spool = DocumentSpool()
         self._shared = Shared()
         self._notes: dict[str, str] = {}
+        self._names: dict[str, str] = {}
+        """Entity id → canonical name, as resolution chose it (so the records need not work it out again)."""
         self._spent = False
         if state is not None:
             self.merge(state)
@@ -121,7 +123,7 @@ class Resolver:
     def resolve(self) -> dict[str, list[Member]]:
         """Set every member's ``eid``; returns the members of each entity id."""
         self._check_unspent()
-        self._notes = {}
+        self._notes, self._names = {}, {}
         groups: dict[str, list[Member]] = defaultdict(list)
         by_name: dict[tuple[str, str], Member] = {}
         for c in self._members():
@@ -148,6 +150,7 @@ class Resolver:
             eid = entity_id(members[0].type, key)
             for c in members:
                 c.eid = eid
+            self._names[eid] = "" if eid in groups else name  # two components, one id: worked out from both
             groups[eid].extend(members)
         self._resolve_people(groups)
         self._resolve_events(groups)
@@ -182,6 +185,7 @@ class Resolver:
                     self._notes[eid] = note
                 for c in members:
                     c.eid = eid
+                self._names[eid] = "" if eid in groups else name
                 groups[eid].extend(members)
 
     def _resolve_events(self, groups: dict[str, list[Member]]) -> None:
@@ -212,7 +216,7 @@ class Resolver:
         with _collector_paused():
             groups = self.resolve()
         for eid in sorted(groups):
-            entity = _entity(eid, groups[eid])
+            entity = _entity(eid, groups[eid], self._names.get(eid))
             if eid in self._notes:
                 entity.properties["disambiguation"] = self._notes[eid]
             yield entity
@@ -319,8 +323,8 @@ def _canonical(members: list[Member]) -> str:
     return min(heads.keys() | said.keys(), key=lambda n: (-said[n], -heads[n], n))
 
 
-def _entity(eid: str, members: list[Member]) -> EntityRecord:
-    name = _canonical(members)
+def _entity(eid: str, members: list[Member], name: str | None = None) -> EntityRecord:
+    name = name or _canonical(members)
     aliases: set[str] = set()
     props: dict[str, Any] = {}
     alias_kinds: dict[str, str] = {}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from kg.ids import record_relation_id
+from kg.ids import is_record_id, record_relation_id
 from kg.models import RELATION_TYPES, EntityRecord, Record, RelationRecord
 
 COLUMNS = ("relation_id", "decision", "type", "source_id", "source_name", "target_id", "target_name",
@@ -60,6 +60,10 @@ def read_review(path: Path) -> dict[str, ReviewRow]:
                 raise ValueError(f"{path}:{line}: decision {rev.decision!r} must be accept, reject, correct or blank")
             if rev.decision == "correct" and rev.corrected_type and rev.corrected_type not in RELATION_TYPES:
                 raise ValueError(f"{path}:{line}: corrected_type {rev.corrected_type!r} is not a relation type")
+            for column in ("corrected_source", "corrected_target"):
+                if getattr(rev, column) and not is_record_id(getattr(rev, column)):
+                    raise ValueError(f"{path}:{line}: {column} {getattr(rev, column)!r} is not an entity id "
+                                     "(e.g. per:50ca077f7c23); copy it from the source_id or target_id column")
             out[rev.relation_id] = rev
     return out
 

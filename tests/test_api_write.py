@@ -47,6 +47,10 @@ def test_review_rejects_bad_input(tmp_path: Path) -> None:
         assert_error(c.post("/api/review", json={"relation_id": rel, "decision": "correct"}, headers=WRITE), 422)
         assert_error(c.post("/api/review", json={"relation_id": rel, "decision": "correct",
                                                  "corrected_type": "LOVES"}, headers=WRITE), 422)
+        refused = c.post("/api/review", json={"relation_id": rel, "decision": "correct",
+                                              "corrected_target": "per:x> . <y"}, headers=WRITE)
+        assert_error(refused, 422)
+        assert "corrected_target 'per:x> . <y' is not an entity id" in refused.json()["error"]["message"]
         assert_error(c.post("/api/review", json={"relation_id": rel, "decision": "accept"}), 401)
         assert not (tmp_path / "review.csv").exists()
 

@@ -457,9 +457,9 @@ def test_large_document_texts_go_through_the_bulk_loader_and_are_replaced_on_rel
             if name not in ("load", "bulk_load"):
                 return method
 
-            def recorded(*, input: bytes, format: Any) -> None:
+            def recorded(*, input: bytes, format: Any, lenient: bool) -> None:
                 loaders.append((name, len(input)))
-                method(input=input, format=format)
+                method(input=input, format=format, lenient=lenient)
             return recorded
 
     def recording(store: Any, quads: list[Any], ntriples: bytes, lines: int) -> None:

@@ -77,3 +77,13 @@ def test_bad_decision_is_reported_with_line(tmp_path: Path) -> None:
     _edit(path, {record_relation_id(first): {"decision": "maybe"}})
     with pytest.raises(ValueError, match=r"review.csv:\d+: decision 'maybe'"):
         apply_review(records, path)
+
+
+def test_a_corrected_id_that_is_no_id_is_reported_with_line(tmp_path: Path) -> None:
+    records = _records()
+    path = tmp_path / "review.csv"
+    write_review(records, path)
+    first = next(r for r in records if isinstance(r, RelationRecord))
+    _edit(path, {record_relation_id(first): {"decision": "correct", "corrected_source": "per:a b"}})
+    with pytest.raises(ValueError, match=r"review.csv:\d+: corrected_source 'per:a b' is not an entity id"):
+        apply_review(records, path)

@@ -38,15 +38,19 @@ characters) written in a transaction would sit in RocksDB's memtables, growing t
 def _write_batch(store: ox.Store, quads: list[ox.Quad], ntriples: bytes, lines: int) -> None:
     """One batch's writes (run on the writer thread; pyoxigraph releases the GIL while it loads): quads of
     subjects already stored, then N-Triples text of new triples (new subjects, document texts), parsed by Oxigraph
-    itself (much cheaper than Quad objects); many lines or many bytes through the bulk loader."""
+    itself (much cheaper than Quad objects); many lines or many bytes through the bulk loader.
+
+    The text is parsed ``lenient``ly (IRIs are not checked again, a tenth of the loader's time): every IRI in it is
+    the ontology's own or made from a record id, which the records' models hold to :data:`kg.ids.RECORD_ID`, and
+    :func:`kg.rdf_export.nt_line` escapes the literals."""
     if len(quads) >= BULK_MIN_QUADS:
         store.bulk_extend(quads)
     elif quads:
         store.extend(quads)
     if lines >= BULK_MIN_QUADS or len(ntriples) >= BULK_MIN_BYTES:
-        store.bulk_load(input=ntriples, format=ox.RdfFormat.N_TRIPLES)
+        store.bulk_load(input=ntriples, format=ox.RdfFormat.N_TRIPLES, lenient=True)
     elif lines:
-        store.load(input=ntriples, format=ox.RdfFormat.N_TRIPLES)
+        store.load(input=ntriples, format=ox.RdfFormat.N_TRIPLES, lenient=True)
     native_memory.release_free_memory()
 
 
@@ -155,7 +159,7 @@ class RdfLoading:
                 spans, where = fresh[rec.doc], (rec.start, rec.end)
                 if spans is not None and where not in spans:  # not stored: nothing to diff against
                     spans.add(where)
-                    lines.extend(nt_line(t) for t in maker.mention(rec))
+                    lines.extend(map(nt_line, maker.mention(rec)))
                 else:
                     self._sync([ox.NamedNode(iri_for(mention_id(rec.doc, rec.start, rec.end)))], maker.mention(rec),
                                add, lines)
@@ -209,7 +213,7 @@ class RdfLoading:
             if quads is None:
                 stored[subject] = self._quads(subject, None, None)
         if not any(stored.values()):
-            lines.extend(nt_line(t) for t in triples)
+            lines.extend(map(nt_line, triples))
             return
         wanted: dict[ox.NamedNode, set[ox.Quad]] = {subject: set() for subject in owned}
         for triple in triples:
