@@ -100,6 +100,14 @@ def _build_medians(report: Report) -> dict[tuple[int, int], tuple[int, float, fl
     return out
 
 
+def _pair_ratios(report: Report, chars: int) -> list[float]:
+    """Sorted speed-ups of the 1- and 2-process ``kg build`` runs made back to back (the i-th of each): on a machine
+    whose speed drifts between repeats, each pair saw the same machine, which the ratio of the medians does not."""
+    runs = _by_configuration(report.builds)
+    one, two = runs.get((chars, 1), []), runs.get((chars, 2), [])
+    return sorted(a.kg_build.seconds / b.kg_build.seconds for a, b in zip(one, two, strict=False))
+
+
 def build_table(report: Report) -> str:
     """``kg build`` alone, one row per corpus size: median wall time, chars/s (and its change from the smallest size)
     and peak memory (coordinator + workers) per worker count, and the speed-up of the medians. With the time after
@@ -125,6 +133,9 @@ def build_table(report: Report) -> str:
             base.setdefault(w, rate)
             cells.append(f"{walls[w]:,.1f} / {rate:,.0f} ({rate / base[w] - 1:+.1%}) / {peak:,.0f}")
         speed_up = f"{walls[1] / walls[2]:.2f}×" if 1 in walls and 2 in walls else "—"
+        pairs = _pair_ratios(report, chars)
+        if len(pairs) > 1:
+            speed_up += f" (pairs {median(pairs):.2f}×, {pairs[0]:.2f}–{pairs[-1]:.2f})"
         row = f"| {chars:,} | {repeats} | " + " | ".join(cells) + f" | {speed_up} |"
         if tails:
             row += " " + " / ".join("—" if after.get(w) is None else f"{after[w]:,.1f}" for w in counts) + " |"

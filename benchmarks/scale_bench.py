@@ -62,6 +62,9 @@ class StageResult(BaseModel):
     after_last_document_s: float | None = None
     """``kg build`` only: seconds from the last document's arrival to the end — cross-document resolution and the
     rest of the load, which run once, in one process, whatever the number of workers."""
+    steal_s: float | None = None
+    """CPU seconds the hypervisor gave to other guests while this stage ran (all cores, ``/proc/stat``; ``None``
+    where not reported): on a shared virtual machine, the part of a slow run that was not the code's doing."""
 
 
 class RunResult(BaseModel):
@@ -156,15 +159,20 @@ def _cpu() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
+def _steal() -> float | None:
+    return getattr(psutil.cpu_times(), "steal", None)
+
+
 @contextmanager
 def stage(name: str, chars: int, out: dict[str, StageResult]) -> Iterator[None]:
-    start, cpu = time.perf_counter(), _cpu()
+    start, cpu, steal = time.perf_counter(), _cpu(), _steal()
     with MemorySampler() as mem:
         yield
-    seconds = time.perf_counter() - start
+    seconds, stolen = time.perf_counter() - start, _steal()
     out[name] = StageResult(seconds=round(seconds, 3), chars_per_s=round(chars / seconds),
                             cpu_seconds=round(_cpu() - cpu, 2), peak_rss_mb=round(mem.peak_self / 2**20, 1),
-                            peak_workers_rss_mb=round(mem.peak_children / 2**20, 1))
+                            peak_workers_rss_mb=round(mem.peak_children / 2**20, 1),
+                            steal_s=None if steal is None or stolen is None else round(stolen - steal, 2))
 
 
 def run_streaming(corpus: Path, workers: int) -> StageResult:
@@ -354,7 +362,7 @@ def main() -> None:
                                            workers=workers, code=code_version(), kg_build=built,
                                            load_average=os.getloadavg()))
                     print(f"size={size:,} workers={workers}: kg build {built.seconds:.1f} s "
-                          f"({built.after_last_document_s:.1f} after the last document), "
+                          f"({built.after_last_document_s:.1f} after the last document, {built.steal_s} s stolen), "
                           f"{built.chars_per_s:,.0f} chars/s, {built.peak_rss_mb:.0f}+{built.peak_workers_rss_mb:.0f} MB; "
                           f"load average {builds[-1].load_average[0]:.2f}", file=sys.stderr)
                     save()
