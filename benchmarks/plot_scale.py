@@ -136,6 +136,9 @@ def build_table(report: Report) -> str:
         pairs = _pair_ratios(report, chars)
         if len(pairs) > 1:
             speed_up += f" (pairs {median(pairs):.2f}×, {pairs[0]:.2f}–{pairs[-1]:.2f})"
+        ceilings = [r.calibration.ceiling for r in report.builds if r.chars == chars and r.calibration]
+        if ceilings:
+            speed_up += f"; machine {median(ceilings):.2f}×"
         row = f"| {chars:,} | {repeats} | " + " | ".join(cells) + f" | {speed_up} |"
         if tails:
             row += " " + " / ".join("—" if after.get(w) is None else f"{after[w]:,.1f}" for w in counts) + " |"

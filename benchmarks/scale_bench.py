@@ -47,6 +47,8 @@ from typing import Self
 import psutil
 from pydantic import BaseModel, ConfigDict
 
+from benchmarks.calibrate import Calibration, calibrate
+
 RESULTS = Path(__file__).parent / "results"
 SAMPLE_S = 0.1
 
@@ -106,6 +108,8 @@ class BuildRun(BaseModel):
     code: str
     kg_build: StageResult
     load_average: tuple[float, float, float]
+    calibration: Calibration | None = None
+    """What a second process could gain on the machine just before this run (:mod:`benchmarks.calibrate`)."""
 
 
 class Report(BaseModel):
@@ -357,14 +361,16 @@ def main() -> None:
             decoded = corpus_chars(sorted(Path(tmp).iterdir())) if args.kg_build_only else 0
             for workers in [w for _ in range(max(1, args.repeat)) for w in args.workers]:
                 if args.kg_build_only:
+                    machine = calibrate()
                     built = StageResult.model_validate_json(_child(Path(tmp), size, workers, "streaming"))
                     builds.append(BuildRun(size=size, chars=decoded, documents=docs,
                                            workers=workers, code=code_version(), kg_build=built,
-                                           load_average=os.getloadavg()))
+                                           load_average=os.getloadavg(), calibration=machine))
                     print(f"size={size:,} workers={workers}: kg build {built.seconds:.1f} s "
                           f"({built.after_last_document_s:.1f} after the last document, {built.steal_s} s stolen), "
                           f"{built.chars_per_s:,.0f} chars/s, {built.peak_rss_mb:.0f}+{built.peak_workers_rss_mb:.0f} MB; "
-                          f"load average {builds[-1].load_average[0]:.2f}", file=sys.stderr)
+                          f"load average {builds[-1].load_average[0]:.2f}; machine ceiling {machine.ceiling:.2f}×",
+                          file=sys.stderr)
                     save()
                     continue
                 result = run_in_subprocess(Path(tmp), size, workers, not args.no_streaming)
