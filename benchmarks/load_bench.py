@@ -21,6 +21,7 @@ from typing import TextIO
 
 from benchmarks.resolve_bench import corpus_arguments, saved, saved_extraction
 from benchmarks.scale_bench import MemorySampler
+from kg.store.rdf_store import OxigraphStore
 
 
 def saved_records(corpus: Path, workers: int) -> Path:
@@ -34,11 +35,16 @@ def saved_records(corpus: Path, workers: int) -> Path:
     return saved(corpus.with_name(corpus.name + ".records.jsonl"), write)
 
 
+def graph_digest(store: OxigraphStore) -> tuple[int, str]:
+    """Quads in the store and the SHA-256 of their sorted N-Quads: equal for equal graphs."""
+    quads = sorted(str(q) for q in store.store.quads_for_pattern(None, None, None, None))
+    return len(quads), hashlib.sha256("\n".join(quads).encode()).hexdigest()
+
+
 def main() -> None:
     args = corpus_arguments(__doc__)
     records = saved_records(args.corpus, args.workers)
     from kg.loading import load_records, read_records
-    from kg.store.rdf_store import OxigraphStore
 
     with tempfile.TemporaryDirectory(prefix="kg-load-bench-") as tmp:
         store = OxigraphStore(Path(tmp) / "oxigraph")
@@ -47,13 +53,13 @@ def main() -> None:
             with MemorySampler() as memory, records.open(encoding="utf-8") as f:
                 stats = load_records(read_records(f, str(records)), [store], progress=False)
             seconds, cpu_seconds = time.perf_counter() - began, time.process_time() - cpu
-            quads = sorted(str(q) for q in store.store.quads_for_pattern(None, None, None, None))
+            quads, digest = graph_digest(store)
         finally:
             store.close()
     rows = stats.documents + stats.entities + stats.relations + stats.mentions
     print(json.dumps({"records": rows, "seconds": round(seconds, 1), "cpu_seconds": round(cpu_seconds, 1),
                       "records_per_s": round(rows / seconds), "peak_rss_mb": round(memory.peak_self / 2**20),
-                      "quads": len(quads), "graph_sha256": hashlib.sha256("\n".join(quads).encode()).hexdigest(),
+                      "quads": quads, "graph_sha256": digest,
                       "load_average": os.getloadavg()}, indent=2))
 
 

@@ -15,7 +15,6 @@ change that only makes this faster must not change.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import tempfile
@@ -24,7 +23,9 @@ from pathlib import Path
 
 import psutil
 
+from benchmarks.load_bench import graph_digest
 from benchmarks.resolve_bench import saved_extraction
+from benchmarks.scale_bench import corpus_chars
 
 
 def one_run(extracted: Path) -> dict[str, float | int | str]:
@@ -54,13 +55,13 @@ def one_run(extracted: Path) -> dict[str, float | int | str]:
             seconds = time.perf_counter() - began
             main_cpu, all_cpu = time.thread_time() - main_cpu, time.process_time() - all_cpu
             stolen = psutil.cpu_times().steal - steal
-            quads = sorted(str(q) for q in store.store.quads_for_pattern(None, None, None, None))
+            quads, digest = graph_digest(store)
         finally:
             store.close()
             resolver.close()
     return {"seconds": round(seconds, 2), "main_thread_cpu_s": round(main_cpu, 2), "process_cpu_s": round(all_cpu, 2),
             "steal_s": round(stolen, 2), "records": stats.entities + stats.relations + stats.mentions,
-            "quads": len(quads), "graph_sha256": hashlib.sha256("\n".join(quads).encode()).hexdigest()}
+            "quads": quads, "graph_sha256": digest}
 
 
 def main() -> None:
@@ -73,7 +74,7 @@ def main() -> None:
     extracted = saved_extraction(args.corpus, args.workers)
     runs = [one_run(extracted) for _ in range(max(1, args.repeat))]
     report = {"corpus": str(args.corpus), "documents": sum(1 for _ in extracted.open(encoding="utf-8")),
-              "chars": sum(len(p.read_text(encoding="utf-8")) for p in args.corpus.iterdir() if p.is_file()),
+              "chars": corpus_chars(sorted(p for p in args.corpus.iterdir() if p.is_file())),
               "runs": runs, "load_average": os.getloadavg()}
     text = json.dumps(report, indent=2, ensure_ascii=False)
     if args.out:
